@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, types, then pytest on SQLite and on a real PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+scripts/ensure-chromium.sh
+
+echo "== ruff"
+$BIN/ruff check src tests bench scripts
+echo "== mypy (strict on acuback.knowledge and acuback.clinical)"
+$BIN/mypy src
+
+var_dir=$(mktemp -d /tmp/acuback-test-var.XXXXXX)
+trap 'rm -rf "$var_dir"' EXIT
+export ACUBACK_VAR_DIR="$var_dir"
+
+echo "== pytest on SQLite"
+$BIN/pytest "$@"
+
+echo "== pytest on PostgreSQL"
+scripts/with-postgres.sh $BIN/pytest "$@"

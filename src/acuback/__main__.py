@@ -1,0 +1,3 @@
+from acuback.cli import app
+
+app()

@@ -1,0 +1,228 @@
+"""Load and validate the knowledge base once, failing fast with file, entry and field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from acuback.knowledge import schema as s
+
+DATA_DIR = Path(__file__).parent / "data"
+
+T = TypeVar("T", bound=BaseModel)
+
+# File name -> entry model. The order is the order `kb check` reports counts in.
+FILES: dict[str, type[BaseModel]] = {
+    "seeds.yaml": s.Seed,
+    "literature.yaml": s.Literature,
+    "causes.yaml": s.Cause,
+    "conditions.yaml": s.Condition,
+    "pain_sites.yaml": s.PainSite,
+    "pathologies.yaml": s.Pathology,
+    "red_flags.yaml": s.RedFlag,
+    "findings.yaml": s.Finding,
+    "contraindications.yaml": s.Contraindication,
+    "regions.yaml": s.Region,
+    "points.yaml": s.Point,
+    "protocols.yaml": s.Protocol,
+    "methods.yaml": s.Method,
+    "course_rules.yaml": s.CourseRule,
+    "thresholds.yaml": s.Threshold,
+    "instruments.yaml": s.Instrument,
+    "pathways.yaml": s.Pathway,
+    "evidence.yaml": s.EvidenceItem,
+    "faq.yaml": s.FaqAnswer,
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    entry: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: entry '{self.entry}', field '{self.field}': {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge base is invalid; `problems` lists every one found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = "\n".join(f"  {p}" for p in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{len(problems)} problem(s) in the knowledge base:\n{shown}{more}")
+
+
+@dataclass
+class KnowledgeBase:
+    seeds: dict[str, s.Seed] = field(default_factory=dict)
+    literature: dict[str, s.Literature] = field(default_factory=dict)
+    causes: dict[str, s.Cause] = field(default_factory=dict)
+    conditions: dict[str, s.Condition] = field(default_factory=dict)
+    pain_sites: dict[str, s.PainSite] = field(default_factory=dict)
+    pathologies: dict[str, s.Pathology] = field(default_factory=dict)
+    red_flags: dict[str, s.RedFlag] = field(default_factory=dict)
+    findings: dict[str, s.Finding] = field(default_factory=dict)
+    contraindications: dict[str, s.Contraindication] = field(default_factory=dict)
+    regions: dict[str, s.Region] = field(default_factory=dict)
+    points: dict[str, s.Point] = field(default_factory=dict)
+    protocols: dict[str, s.Protocol] = field(default_factory=dict)
+    methods: dict[str, s.Method] = field(default_factory=dict)
+    course_rules: dict[str, s.CourseRule] = field(default_factory=dict)
+    thresholds: dict[str, s.Threshold] = field(default_factory=dict)
+    instruments: dict[str, s.Instrument] = field(default_factory=dict)
+    pathways: dict[str, s.Pathway] = field(default_factory=dict)
+    evidence: dict[str, s.EvidenceItem] = field(default_factory=dict)
+    faq: dict[str, s.FaqAnswer] = field(default_factory=dict)
+
+    def collections(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        for file_name in FILES:
+            name = file_name.removesuffix(".yaml")
+            yield name, getattr(self, name)
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(entries) for name, entries in self.collections()}
+
+    def entry(self, code: str) -> tuple[str, BaseModel]:
+        """Find any entry by its code (or a seed by its file name)."""
+        for name, entries in self.collections():
+            if code in entries:
+                return name, entries[code]
+        raise KeyError(code)
+
+    def all_codes(self) -> set[str]:
+        return {code for _, entries in self.collections() for code in entries}
+
+    def source_label(self, source: str) -> str:
+        if source in self.seeds:
+            return f"{source} ({self.seeds[source].title})"
+        ref = self.literature[source]
+        return ref.citation
+
+
+def _key(model: type[BaseModel]) -> str:
+    return "file" if model is s.Seed else "code"
+
+
+def _read(path: Path) -> tuple[list[Any], list[Problem]]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        return [], [Problem(path.name, "-", "-", f"not valid YAML: {exc}")]
+    if raw is None:
+        return [], []
+    if not isinstance(raw, list):
+        return [], [Problem(path.name, "-", "-", "the file must be a list of entries")]
+    return raw, []
+
+
+def _parse(data_dir: Path) -> tuple[KnowledgeBase, list[Problem]]:
+    kb = KnowledgeBase()
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for file_name, model in FILES.items():
+        path = data_dir / file_name
+        if not path.exists():
+            problems.append(Problem(file_name, "-", "-", "file is missing"))
+            continue
+        raw, read_problems = _read(path)
+        problems += read_problems
+        target: dict[str, Any] = getattr(kb, file_name.removesuffix(".yaml"))
+        for index, item in enumerate(raw):
+            name = str(item.get(_key(model), f"#{index + 1}")) if isinstance(item, dict) else (
+                f"#{index + 1}"
+            )
+            try:
+                entry = model.model_validate(item)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    where = ".".join(str(part) for part in err["loc"]) or "-"
+                    problems.append(Problem(file_name, name, where, err["msg"]))
+                continue
+            code = getattr(entry, _key(model))
+            if code in seen:
+                problems.append(
+                    Problem(file_name, code, _key(model), f"code already used in {seen[code]}")
+                )
+                continue
+            seen[code] = file_name
+            target[code] = entry
+    return kb, problems
+
+
+def _references(kb: KnowledgeBase) -> Iterator[tuple[str, str, str, str, tuple[str, ...]]]:
+    """Yield (file, entry, field, code, allowed collections) for every cross-reference."""
+    for name, entries in kb.collections():
+        file_name = f"{name}.yaml"
+        for code, entry in entries.items():
+            for src in getattr(entry, "sources", []):
+                yield file_name, code, "sources", src, ("seeds", "literature")
+    for c in kb.conditions.values():
+        yield "conditions.yaml", c.code, "course_rule", c.course_rule, ("course_rules",)
+        for site in c.pain_sites:
+            yield "conditions.yaml", c.code, "pain_sites", site, ("pain_sites",)
+    for flag in kb.red_flags.values():
+        yield "red_flags.yaml", flag.code, "pathology", flag.pathology, ("pathologies",)
+    for path in kb.pathologies.values():
+        for pre in path.prerequisites:
+            yield "pathologies.yaml", path.code, "prerequisites", pre, ("red_flags",)
+    for ci in kb.contraindications.values():
+        f = "contraindications.yaml"
+        for trig in ci.triggered_by:
+            yield f, ci.code, "triggered_by", trig, ("findings",)
+        for p in ci.excludes.points:
+            yield f, ci.code, "excludes.points", p, ("points",)
+        for r in ci.excludes.regions:
+            yield f, ci.code, "excludes.regions", r, ("regions",)
+        for m in ci.excludes.methods:
+            yield f, ci.code, "excludes.methods", m, ("methods",)
+        for rm in ci.excludes.restricted_methods:
+            yield f, ci.code, "excludes.restricted_methods", rm.method, ("methods",)
+    for pt in kb.points.values():
+        yield "points.yaml", pt.code, "region", pt.region, ("regions",)
+        for ind in pt.indications:
+            yield "points.yaml", pt.code, "indications", ind, ("conditions",)
+    for proto in kb.protocols.values():
+        for p in proto.points:
+            yield "protocols.yaml", proto.code, "points", p, ("points",)
+    for th in kb.thresholds.values():
+        yield "thresholds.yaml", th.code, "instrument", th.instrument, ("instruments",)
+    everything = tuple(name for name, _ in kb.collections())
+    for q in kb.faq.values():
+        for cite in q.cites:
+            yield "faq.yaml", q.code, "cites", cite, everything
+
+
+def validate(kb: KnowledgeBase) -> list[Problem]:
+    problems = []
+    for file_name, entry, field_name, code, allowed in _references(kb):
+        if not any(code in getattr(kb, coll) for coll in allowed):
+            where = " or ".join(allowed)
+            problems.append(
+                Problem(file_name, entry, field_name, f"'{code}' is not defined in {where}")
+            )
+    return problems
+
+
+def load(data_dir: Path = DATA_DIR) -> KnowledgeBase:
+    """Parse and validate every file; raise KnowledgeError listing all problems."""
+    kb, problems = _parse(data_dir)
+    problems += validate(kb)
+    if problems:
+        raise KnowledgeError(problems)
+    return kb
+
+
+@cache
+def knowledge_base() -> KnowledgeBase:
+    """The shipped knowledge base, loaded once per process."""
+    return load()

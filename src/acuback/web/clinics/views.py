@@ -1,0 +1,35 @@
+"""Thin views: read the request, call the service, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django_htmx.middleware import HtmxDetails
+
+from acuback.web.clinics import service
+
+
+class HtmxRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("patient-list")
+
+
+@login_required
+def patient_list(request: HtmxRequest) -> HttpResponse:
+    clinic = service.clinic_of(request.user)
+    query = request.GET.get("q", "").strip()
+    patients = service.patients_of(clinic, query)
+    template = "clinics/_patient_rows.html" if request.htmx else "clinics/patient_list.html"
+    return render(request, template, {"clinic": clinic, "patients": patients, "query": query})
+
+
+@login_required
+def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    clinic = service.clinic_of(request.user)
+    patient = service.patient_of(clinic, patient_id)
+    return render(request, "clinics/patient_detail.html", {"clinic": clinic, "patient": patient})

@@ -1,0 +1,83 @@
+"""Shared fixtures: two clinics, an owner-style practitioner, a colleague and an outsider."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
+# make beside it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def clinics(db: Any) -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+
+    from acuback.web.clinics.models import Clinic, Membership, Patient, Role
+
+    user_model = get_user_model()
+    home = Clinic.objects.create(name="Home Clinic", slug="home")
+    other = Clinic.objects.create(name="Other Clinic", slug="other")
+
+    def member(username: str, clinic: Clinic, role: Role) -> Any:
+        user = user_model.objects.create_user(username=username, password=PASSWORD)
+        Membership.objects.create(user=user, clinic=clinic, role=role)
+        return user
+
+    return {
+        "home": home,
+        "other": other,
+        "practitioner": member("alice", home, Role.PRACTITIONER),
+        "colleague": member("bob", home, Role.RECEPTION),
+        "outsider": member("charlie", other, Role.PRACTITIONER),
+        "patient": Patient.objects.create(
+            clinic=home, given_name="Ada", family_name="Fenwick", date_of_birth=date(1968, 4, 12)
+        ),
+        "other_patient": Patient.objects.create(
+            clinic=other, given_name="Ivo", family_name="Lindqvist", date_of_birth=date(1955, 6, 30)
+        ),
+    }
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is missing: scripts/ensure-chromium.sh installs it")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            # The machine has no outside network: keep Chromium from trying.
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
