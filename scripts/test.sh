@@ -7,7 +7,7 @@ BIN=.venv/bin
 scripts/ensure-chromium.sh
 
 echo "== ruff"
-$BIN/ruff check src tests bench scripts
+$BIN/ruff check .
 echo "== mypy (strict on acuback.knowledge and acuback.clinical)"
 $BIN/mypy src
 
