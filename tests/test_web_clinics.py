@@ -77,3 +77,24 @@ def test_api_health_and_openapi() -> None:
     schema = client.get("/api/openapi.json")
     assert schema.status_code == 200
     assert "/api/health" in schema.json()["paths"]
+
+
+@pytest.mark.django_db
+def test_the_database_is_the_one_the_environment_names() -> None:
+    import os
+
+    from django.db import connection
+
+    url = os.environ.get("ACUBACK_DATABASE_URL", "sqlite:")
+    expected = "postgresql" if url.startswith("postgres") else "sqlite"
+    assert connection.vendor == expected
+
+
+@pytest.mark.django_db
+def test_stylesheet_and_htmx_are_served_without_debug() -> None:
+    client = Client()
+    page = client.get("/login/").content.decode()
+    assert "/static/acuback/site.css" in page
+    assert client.get("/static/acuback/site.css").status_code == 200
+    htmx = page.split('<script src="')[1].split('"')[0]
+    assert client.get(htmx).status_code == 200
