@@ -24,6 +24,7 @@ FILES: dict[str, type[BaseModel]] = {
     "causes.yaml": s.Cause,
     "conditions.yaml": s.Condition,
     "pain_sites.yaml": s.PainSite,
+    "triage_levels.yaml": s.TriageAction,
     "pathologies.yaml": s.Pathology,
     "red_flags.yaml": s.RedFlag,
     "findings.yaml": s.Finding,
@@ -69,6 +70,7 @@ class KnowledgeBase:
     causes: dict[str, s.Cause] = field(default_factory=dict)
     conditions: dict[str, s.Condition] = field(default_factory=dict)
     pain_sites: dict[str, s.PainSite] = field(default_factory=dict)
+    triage_levels: dict[str, s.TriageAction] = field(default_factory=dict)
     pathologies: dict[str, s.Pathology] = field(default_factory=dict)
     red_flags: dict[str, s.RedFlag] = field(default_factory=dict)
     findings: dict[str, s.Finding] = field(default_factory=dict)
@@ -138,8 +140,10 @@ def _parse(data_dir: Path) -> tuple[KnowledgeBase, list[Problem]]:
         problems += read_problems
         target: dict[str, Any] = getattr(kb, file_name.removesuffix(".yaml"))
         for index, item in enumerate(raw):
-            name = str(item.get(_key(model), f"#{index + 1}")) if isinstance(item, dict) else (
-                f"#{index + 1}"
+            name = (
+                str(item.get(_key(model), f"#{index + 1}"))
+                if isinstance(item, dict)
+                else (f"#{index + 1}")
             )
             try:
                 entry = model.model_validate(item)

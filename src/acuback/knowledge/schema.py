@@ -100,6 +100,14 @@ class TriageLevel(StrEnum):
         return list(TriageLevel).index(self)
 
 
+class TriageAction(Entry):
+    """What each triage level means and what the practitioner does next."""
+
+    level: TriageLevel
+    action: str = Field(min_length=10)
+    plan_allowed: bool = Field(description="Whether a course may be planned at this level")
+
+
 class Pathology(Entry):
     """A serious pathology that red flags point to, with what to do about it."""
 
@@ -134,6 +142,19 @@ class RedFlag(Entry):
     question: str = Field(min_length=10, description="Our own yes/no wording for the intake")
     prerequisite: bool = Field(
         default=False, description="For count rules: a gate feature, not one that is counted"
+    )
+    age_over: int | None = Field(
+        default=None, ge=0, description="Raised from the intake's age alone, above this age"
+    )
+    age_under: int | None = Field(
+        default=None, ge=0, description="Raised from the intake's age alone, below this age"
+    )
+    on_its_own: TriageLevel | None = Field(
+        default=None,
+        description=(
+            "Level when this is the only feature of its pathology present; weak flags such "
+            "as age alone would otherwise send every older patient to a doctor"
+        ),
     )
 
 
@@ -292,9 +313,9 @@ class EvidenceItem(Entry):
     jurisdiction: str | None = None
     published: date
     status: Literal["current", "historical", "withdrawn"]
-    position: (
-        Literal["recommends", "may_offer", "do_not_offer", "covers", "no_position"] | None
-    ) = None
+    position: Literal["recommends", "may_offer", "do_not_offer", "covers", "no_position"] | None = (
+        None
+    )
     finding: str = Field(min_length=10)
 
 
