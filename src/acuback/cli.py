@@ -6,8 +6,11 @@ status 2 and a message on stderr, so scripts can rely on both.
 
 from __future__ import annotations
 
+import json
 import os
-from typing import Annotated
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -61,6 +64,81 @@ def serve(
     call_command("runserver", f"{host}:{port}", use_reloader=False)
 
 
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise fail(f"{path}: not valid JSON: {exc}") from None
+
+
+def _print(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _screen(path: Path) -> tuple[Any, Any]:
+    from acuback.clinical.intake import IntakeError, read_intake
+    from acuback.clinical.scoring import ScoringError
+    from acuback.clinical.screening import screen as run_screen
+    from acuback.knowledge.loader import knowledge_base
+
+    kb = knowledge_base()
+    try:
+        intake = read_intake(_read_json(path), kb)
+        return intake, run_screen(intake, kb)
+    except (IntakeError, ScoringError) as exc:
+        raise fail(f"{path}: {exc}") from None
+
+
+@app.command()
+def screen(intake: Annotated[Path, typer.Argument(help="Intake JSON file")]) -> None:
+    """Triage, contraindications and STarT Back stratification of one intake."""
+    _, result = _screen(intake)
+    _print(result.to_json())
+
+
+@app.command()
+def plan(
+    intake: Annotated[Path, typer.Argument(help="Intake JSON file")],
+    start: Annotated[
+        str | None, typer.Option(help="First session date, YYYY-MM-DD (default: today)")
+    ] = None,
+) -> None:
+    """Screen an intake and, when triage allows, draft the course plan."""
+    from acuback.clinical.course_plan import course_plan
+    from acuback.knowledge.loader import knowledge_base
+
+    try:
+        first = date.fromisoformat(start) if start else date.today()
+    except ValueError:
+        raise fail(f"--start: '{start}' is not a date in the form YYYY-MM-DD") from None
+    parsed, result = _screen(intake)
+    drafted = course_plan(parsed, result, knowledge_base(), first)
+    output = result.to_json()
+    output["plan"] = drafted.to_json() if drafted else None
+    if drafted is None:
+        output["plan_withheld"] = result.action.text
+    _print(output)
+
+
+@app.command()
+def outcome(series: Annotated[Path, typer.Argument(help="Score series JSON file")]) -> None:
+    """Judge a series of scores: change, responder, and continue / extend / change / stop."""
+    from acuback.clinical.intake import IntakeError
+    from acuback.clinical.outcome import decide, read_series
+    from acuback.knowledge.loader import knowledge_base
+
+    kb = knowledge_base()
+    try:
+        parsed = read_series(_read_json(series), kb)
+    except IntakeError as exc:
+        raise fail(f"{series}: {exc}") from None
+    _print(decide(parsed, kb).to_json())
+
+
 @kb_app.command("check")
 def kb_check() -> None:
     """Validate every knowledge-base file and print the counts."""
@@ -98,4 +176,3 @@ def kb_show(code: str) -> None:
         typer.echo("# sources")
         for src in sources:
             typer.echo(f"- {src}: {kb.source_label(src)}")
-

@@ -1,0 +1,84 @@
+"""How many intakes the clinical engine screens and plans per second, on one core.
+
+Run with `make bench`. It measures; it asserts nothing. Intakes are drawn at random
+(fixed seed) from the knowledge base's own codes, so every rule gets exercised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import time
+from datetime import date
+from typing import Any
+
+from acuback.clinical.course_plan import course_plan
+from acuback.clinical.intake import read_intake
+from acuback.clinical.screening import screen
+from acuback.knowledge.loader import KnowledgeBase, knowledge_base
+
+
+def random_intake(rng: random.Random, kb: KnowledgeBase) -> dict[str, Any]:
+    def some(codes: list[str], most: int) -> list[str]:
+        return rng.sample(codes, rng.randint(0, min(most, len(codes))))
+
+    findings = {
+        kind: [c for c, f in kb.findings.items() if f.kind == kind]
+        for kind in ("history", "state", "medication", "device", "skin")
+    }
+    pregnant = rng.random() < 0.1
+    return {
+        "age": rng.randint(18, 90),
+        "sex": "female" if pregnant else rng.choice(["female", "male", "other", "unknown"]),
+        "pregnant": pregnant,
+        "pain_duration_weeks": rng.randint(0, 300),
+        "pain_sites": some(list(kb.pain_sites), 3),
+        "conditions": some(list(kb.conditions), 2),
+        "red_flags": some(list(kb.red_flags), 1) if rng.random() < 0.2 else [],
+        "history": some(findings["history"] + findings["state"], 2),
+        "medications": some(findings["medication"], 1),
+        "devices": some(findings["device"], 1) if rng.random() < 0.1 else [],
+        "skin_problems": [
+            {"finding": rng.choice(findings["skin"]), "region": rng.choice(list(kb.regions))}
+        ]
+        if rng.random() < 0.1
+        else [],
+        "startback": {f"startback-{i}": rng.randint(0, 1) for i in range(1, 10)},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--intakes", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=5.0, help="stop early after this long")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as promised
+
+    kb = knowledge_base()
+    rng = random.Random(20261122)
+    raw = [random_intake(rng, kb) for _ in range(args.intakes)]
+    start = date(2026, 1, 5)
+
+    done = planned = 0
+    began = time.perf_counter()
+    for item in raw:
+        intake = read_intake(item, kb)
+        result = screen(intake, kb)
+        if course_plan(intake, result, kb, start) is not None:
+            planned += 1
+        done += 1
+        if time.perf_counter() - began > args.seconds:
+            break
+    elapsed = time.perf_counter() - began
+    print(f"intakes screened and planned: {done} in {elapsed:.2f} s on one core")
+    print(
+        f"throughput: {done / elapsed:,.0f} intakes/s ({planned} got a plan, "
+        f"{done - planned} were withheld by triage)"
+    )
+    print(f"mean latency: {elapsed / done * 1000:.3f} ms per intake")
+
+
+if __name__ == "__main__":
+    main()
