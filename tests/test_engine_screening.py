@@ -131,6 +131,11 @@ def test_age_alone_is_a_weak_flag_not_a_referral(kb: KnowledgeBase) -> None:
     other = flags_of(kb, age_flags[0].pathology)[0]
     combined = screened(kb, age=72, red_flags=[other])
     assert combined.level == kb.pathologies[age_flags[0].pathology].urgency
+    # The weak flag's text must not carry the full pathology's "refer, do not treat".
+    alone = next(r for r in older.reasons if r.code == age_flags[0].pathology)
+    pathology = kb.pathologies[age_flags[0].pathology]
+    assert pathology.action not in alone.text
+    assert pathology.action in next(r.text for r in combined.reasons if r.code == pathology.code)
 
 
 # --- contraindications (seeds 003, 004; clinical-facts section 4) --------------

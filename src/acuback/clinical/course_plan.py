@@ -183,7 +183,7 @@ def _choose_methods(
     ]
     excluded = screening.excluded_method_codes
     return [
-        _reason(kb.methods[code], f"{kb.methods[code].label}: {why}")
+        _reason(kb.methods[code], why)
         for code, wanted_here, why in wanted
         if wanted_here and code not in excluded
     ]

@@ -164,8 +164,14 @@ def _red_flag_reasons(intake: Intake, kb: KnowledgeBase) -> list[Reason]:
             else:
                 continue
             labels += f" ({len(counted)} of the counted features)"
-        elif len(flags) == 1 and kb.red_flags[flags[0]].on_its_own is not None:
-            level = kb.red_flags[flags[0]].on_its_own
+        elif len(flags) == 1 and (alone := kb.red_flags[flags[0]].on_its_own) is not None:
+            level = alone
+            # The pathology's action is written for the full picture; one feature alone
+            # asks for less, so say what it means and what to ask next.
+            action = (
+                f"{kb.red_flags[flags[0]].description.strip()} Ask about the other features"
+                f" of {pathology.label[0].lower()}{pathology.label[1:]}."
+            )
         reasons.append(
             Reason(
                 code=pathology.code,
