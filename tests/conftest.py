@@ -38,6 +38,7 @@ def clinics(db: Any) -> dict[str, Any]:
         "practitioner": member("alice", home, Role.PRACTITIONER),
         "colleague": member("bob", home, Role.RECEPTION),
         "outsider": member("charlie", other, Role.PRACTITIONER),
+        "admin": member("dora", home, Role.ADMIN),
         "patient": Patient.objects.create(
             clinic=home, given_name="Ada", family_name="Fenwick", date_of_birth=date(1968, 4, 12)
         ),

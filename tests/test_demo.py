@@ -27,3 +27,30 @@ def test_demo_loads_twice_without_duplicates_and_logins_work() -> None:
     assert Membership.objects.get(user__username="demo-practitioner").clinic.slug == (
         "demo-back-clinic"
     )
+
+
+@pytest.mark.django_db
+def test_demo_command_gives_one_patient_a_charted_course_once() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from acuback.web.care.models import PlanRecord, ScoreRecord, SessionRecord
+
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    call_command("load_demo", stdout=out)
+    assert "demo-practitioner" in out.getvalue()
+    plan = PlanRecord.objects.get()
+    sessions = SessionRecord.objects.filter(plan=plan)
+    assert sessions.count() == 6 and all(s.closed for s in sessions)
+    assert all(s.needles_inserted == s.needles_removed > 0 for s in sessions)
+    assert ScoreRecord.objects.filter(instrument="nrs").count() == 6
+    assert "electroacupuncture" in [m["code"] for m in plan.plan["methods"]]
+    assert "moxibustion" not in [m["code"] for m in plan.plan["methods"]], "diabetes"
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="demo-practitioner"))
+    page = client.get(f"/patients/{plan.patient.pk}/")
+    assert page.context["outcome"]["decision"] in {"continue", "extend", "change", "stop"}
+    assert b'data-instrument="rmdq"' in page.content

@@ -44,7 +44,7 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "acuback.web.apps.AcubackAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "acuback.web.clinics",
+    "acuback.web.audit",
+    "acuback.web.care",
 ]
 
 MIDDLEWARE = [

@@ -1,22 +1,131 @@
-from django.contrib import admin
+"""Admin pages scoped to the clinic admin's own clinic; superusers see everything."""
 
-from acuback.web.clinics.models import Clinic, Membership, Patient
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from acuback.web.clinics.models import Clinic, Membership, Patient, Role
+from acuback.web.clinics.service import clinic_of, is_clinic_admin
+
+User = get_user_model()
+
+
+def _own_clinic(request: HttpRequest) -> Clinic | None:
+    """None for a superuser (no scoping); the admin's clinic otherwise."""
+    return None if request.user.is_superuser else clinic_of(request.user)
+
+
+class ClinicScoped(admin.ModelAdmin[Any]):
+    clinic_path = "clinic"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        clinic = _own_clinic(request)
+        return queryset if clinic is None else queryset.filter(**{self.clinic_path: clinic})
+
+    def _allowed(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser or is_clinic_admin(request.user))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._allowed(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._allowed(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._allowed(request)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        clinic = _own_clinic(request)
+        if clinic is not None and hasattr(obj, "clinic_id"):
+            obj.clinic = clinic
+        super().save_model(request, obj, form, change)
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        excluded = list(super().get_exclude(request, obj) or [])
+        if not request.user.is_superuser and self.clinic_path == "clinic":
+            excluded.append("clinic")
+        return excluded
 
 
 @admin.register(Clinic)
-class ClinicAdmin(admin.ModelAdmin[Clinic]):
+class ClinicAdmin(ClinicScoped):
+    clinic_path = "pk"
     list_display = ["name", "slug", "created"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return bool(request.user.is_superuser)
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin[Membership]):
+class MembershipAdmin(ClinicScoped):
     list_display = ["user", "clinic", "role"]
-    list_filter = ["clinic", "role"]
+    list_filter = ["role"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        clinic = _own_clinic(request)
+        if db_field.name == "user" and clinic is not None:
+            kwargs["queryset"] = User.objects.filter(membership__clinic=clinic)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin[Patient]):
-    list_display = ["family_name", "given_name", "clinic", "date_of_birth"]
-    list_filter = ["clinic"]
+class PatientAdmin(ClinicScoped):
+    list_display = ["family_name", "given_name", "date_of_birth"]
     search_fields = ["family_name", "given_name"]
+
+
+class MembershipInline(admin.StackedInline[Membership, Any]):
+    model = Membership
+    can_delete = False
+    fields = ["role"]
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class ClinicUserAdmin(ClinicScoped, UserAdmin[Any]):
+    clinic_path = "membership__clinic"
+    inlines = [MembershipInline]
+    list_display = ["username", "first_name", "last_name", "role", "is_active", "last_login"]
+    list_filter = ["is_active", "membership__role"]
+
+    @admin.display(description="Role")
+    def role(self, user: Any) -> str:
+        membership = getattr(user, "membership", None)
+        return membership.get_role_display() if membership else "-"
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        # Clinic admins manage accounts, not site-wide powers.
+        return [fs for fs in fieldsets if fs[0] not in {"Permissions"}] + [
+            ("Status", {"fields": ["is_active"]})
+        ]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        clinic = _own_clinic(request)
+        if not change and clinic is not None:
+            # A new account belongs to the admin's clinic from the moment it exists.
+            Membership.objects.get_or_create(
+                user=obj, defaults={"clinic": clinic, "role": Role.PRACTITIONER}
+            )

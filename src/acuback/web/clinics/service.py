@@ -18,14 +18,28 @@ from django.http import Http404
 from acuback.web.clinics.models import Clinic, Membership, Patient, Role, Sex
 
 
-def clinic_of(user: AbstractBaseUser | AnonymousUser) -> Clinic:
-    """The clinic a signed-in staff user works for; 404 for anyone else."""
+def membership_of(user: AbstractBaseUser | AnonymousUser) -> Membership:
+    """A signed-in staff user's place in their clinic; 404 for anyone else."""
     if not user.is_authenticated:
         raise Http404("No clinic for this account")
     found = Membership.objects.select_related("clinic").filter(user_id=user.pk).first()
     if found is None:
         raise Http404("No clinic for this account")
-    return found.clinic
+    return found
+
+
+def clinic_of(user: AbstractBaseUser | AnonymousUser) -> Clinic:
+    return membership_of(user).clinic
+
+
+def role_of(user: AbstractBaseUser | AnonymousUser) -> Role:
+    return Role(membership_of(user).role)
+
+
+def is_clinic_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(user_id=user.pk, role=Role.ADMIN).exists()
 
 
 def patients_of(clinic: Clinic, query: str = "") -> QuerySet[Patient]:

@@ -1,7 +1,10 @@
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 
+from acuback.web.care.demo import load_demo_course
+from acuback.web.clinics.models import Patient
 from acuback.web.clinics.service import load_demo
 
 
@@ -10,6 +13,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         logins = load_demo()
+        practitioner = User.objects.get(username="demo-practitioner")
+        for patient in Patient.objects.filter(clinic__slug="demo-back-clinic")[:1]:
+            load_demo_course(patient, practitioner)
         self.stdout.write("Demo logins (fictional clinics and patients):")
         for login in logins:
             self.stdout.write(

@@ -1,0 +1,37 @@
+"""Sign-ins and failed sign-ins go to the audit trail, where throttling counts them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from acuback.web.audit.models import Action
+from acuback.web.audit.service import record
+
+
+@receiver(user_logged_in)
+def _logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if request is None:
+        return
+    from acuback.web.clinics.models import Membership
+
+    membership = Membership.objects.filter(user=user).select_related("clinic").first()
+    clinic = membership.clinic if membership else None
+    record(request, Action.LOGIN, "sign-in", clinic=clinic, user=user)
+
+
+@receiver(user_login_failed)
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    if request is None:
+        return
+    record(
+        request,
+        Action.LOGIN_FAILED,
+        "failed sign-in",
+        username=str(credentials.get("username", "")),
+    )

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from acuback.web.audit import service
+from acuback.web.clinics import service as clinics
+from acuback.web.clinics.models import Role
+
+
+@login_required
+def trail(request: HttpRequest) -> HttpResponse:
+    """The clinic's audit trail, newest first; for the clinic admin only."""
+    membership = clinics.membership_of(request.user)
+    if membership.role != Role.ADMIN:
+        raise PermissionDenied("The audit trail is for the clinic admin.")
+    patient = request.GET.get("patient", "")
+    patient_id = int(patient) if patient.isdigit() else None
+    events = service.trail_of(membership.clinic, patient_id).select_related("user")
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "audit/trail.html",
+        {"clinic": membership.clinic, "page": page, "patient_id": patient_id},
+    )

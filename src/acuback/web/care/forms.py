@@ -1,0 +1,333 @@
+"""Forms whose choices come from the knowledge base.
+
+A form with errors is shown again with everything typed still in it and each field's
+problem beside it; the engine's own messages are attached to the field they name.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+
+from acuback.knowledge.loader import KnowledgeBase, knowledge_base
+from acuback.knowledge.schema import FindingKind
+from acuback.web.care.models import (
+    AdverseEvent,
+    Decision,
+    Response,
+    SessionRecord,
+    Severity,
+    Stimulation,
+)
+from acuback.web.clinics.models import Patient
+
+STARTBACK_ITEMS = [f"startback-{i}" for i in range(1, 10)]
+
+
+def _choices(entries: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(code, entry.label) for code, entry in entries.items()]
+
+
+def _findings(kb: KnowledgeBase, *kinds: FindingKind) -> list[tuple[str, str]]:
+    return [(c, f.label) for c, f in kb.findings.items() if f.kind in kinds]
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker, which reads and writes only ISO dates."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _choices_of(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class IntakeForm(forms.Form):
+    pain_duration_weeks = forms.DecimalField(
+        min_value=0, max_value=5200, decimal_places=1, label="How long has the pain lasted (weeks)?"
+    )
+    pain_pattern = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "-"),
+            ("constant", "Constant"),
+            ("intermittent", "Comes and goes"),
+            ("recurrent", "Recurrent episodes"),
+        ],
+    )
+    pain_sites = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    conditions = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    red_flags = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Red flags (tick each yes)"
+    )
+    history = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    medications = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    devices = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Implanted devices"
+    )
+    skin_finding = forms.ChoiceField(required=False, label="Skin problem")
+    skin_region = forms.ChoiceField(required=False, label="where")
+    pregnant = forms.BooleanField(required=False)
+    pregnancy_weeks = forms.IntegerField(required=False, min_value=0, max_value=45)
+    driving_after_treatment = forms.BooleanField(required=False, label="Will drive after treatment")
+    nrs = forms.DecimalField(
+        required=False, min_value=0, max_value=10, decimal_places=1, label="Pain now (NRS 0-10)"
+    )
+
+    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        kb = knowledge_base()
+        _choices_of(self, "pain_sites").choices = _choices(kb.pain_sites)
+        _choices_of(self, "conditions").choices = _choices(kb.conditions)
+        _choices_of(self, "red_flags").choices = [
+            (c, f.question)
+            for c, f in kb.red_flags.items()
+            if f.age_over is None and f.age_under is None
+        ]
+        # Pregnancy and driving have their own fields above, so they are not asked twice.
+        _choices_of(self, "history").choices = [
+            (code, label)
+            for code, label in _findings(kb, FindingKind.HISTORY, FindingKind.STATE)
+            if code not in {"pregnant", "driving-after-treatment"}
+        ]
+        _choices_of(self, "medications").choices = _findings(kb, FindingKind.MEDICATION)
+        _choices_of(self, "devices").choices = _findings(kb, FindingKind.DEVICE)
+        _choices_of(self, "skin_finding").choices = [("", "none")] + _findings(kb, FindingKind.SKIN)
+        _choices_of(self, "skin_region").choices = [("", "-")] + _choices(kb.regions)
+        # STarT Back wording is Keele's and is not shipped: the practitioner asks the items
+        # from their licensed copy and records agree (1) or disagree (0).
+        for item in STARTBACK_ITEMS:
+            self.fields[item] = forms.TypedChoiceField(
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=[("", "-"), ("0", "0"), ("1", "1")],
+                label=f"STarT Back item {item.rsplit('-', 1)[1]}",
+            )
+
+    def answers(self) -> dict[str, Any]:
+        """The cleaned form as an engine intake (knowledge-base codes)."""
+        data = self.cleaned_data
+        answers: dict[str, Any] = {
+            "age": age_on(self.patient.date_of_birth, date.today()),
+            "sex": self.patient.sex,
+            "pregnant": bool(data.get("pregnant")),
+            "pain_duration_weeks": float(data["pain_duration_weeks"]),
+            "driving_after_treatment": bool(data.get("driving_after_treatment")),
+        }
+        if data.get("pregnancy_weeks") is not None:
+            answers["pregnancy_weeks"] = data["pregnancy_weeks"]
+        if data.get("pain_pattern"):
+            answers["pain_pattern"] = data["pain_pattern"]
+        for name in ("pain_sites", "conditions", "red_flags", "history", "medications", "devices"):
+            answers[name] = list(data.get(name) or [])
+        if data.get("skin_finding") and data.get("skin_region"):
+            answers["skin_problems"] = [
+                {"finding": data["skin_finding"], "region": data["skin_region"]}
+            ]
+        if data.get("nrs") is not None:
+            answers["nrs"] = float(data["nrs"])
+        startback = {item: data.get(item) for item in STARTBACK_ITEMS}
+        if all(value is not None for value in startback.values()):
+            answers["startback"] = startback
+        return answers
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        given = [item for item in STARTBACK_ITEMS if data.get(item) is not None]
+        if given and len(given) != len(STARTBACK_ITEMS):
+            self.add_error(
+                STARTBACK_ITEMS[len(given)] if len(given) < 9 else None,
+                "Answer all nine STarT Back items, or none.",
+            )
+        if data.get("skin_finding") and not data.get("skin_region"):
+            self.add_error("skin_region", "Say where the skin problem is.")
+        return data
+
+
+class DecisionForm(forms.ModelForm[Decision]):
+    class Meta:
+        model = Decision
+        fields = ["kind", "on", "note"]
+        widgets = {"on": DateInput()}
+        labels = {"on": "Date", "kind": "Decision"}
+
+
+class PlanForm(forms.Form):
+    start = forms.DateField(widget=DateInput(), label="First session")
+
+
+SIDES = [("both", "Both sides"), ("left", "Left"), ("right", "Right"), ("midline", "Midline")]
+
+
+class SessionForm(forms.ModelForm[SessionRecord]):
+    points_text = forms.CharField(
+        required=False,
+        label="Points and sides",
+        help_text="One per line: code and side, e.g. 'bl23 both', 'gv3 midline', 'bl40 left'",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+    class Meta:
+        model = SessionRecord
+        fields = [
+            "day",
+            "needles_inserted",
+            "needles_removed",
+            "needle_type",
+            "needle_diameter_mm",
+            "needle_length_mm",
+            "depth_mm",
+            "response_sought",
+            "stimulation",
+            "electrical_settings",
+            "retention_minutes",
+            "moxibustion",
+            "cupping",
+            "tui_na",
+            "ear_seeds",
+            "advice",
+            "nrs_before",
+            "nrs_after",
+            "next_appointment",
+        ]
+        widgets = {
+            "day": DateInput(),
+            "next_appointment": DateInput(),
+            "advice": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {
+            "day": "Date",
+            "needle_type": "Needle type (maker, material)",
+            "needle_diameter_mm": "Needle diameter (mm)",
+            "needle_length_mm": "Needle length (mm)",
+            "depth_mm": "Depth of insertion (mm)",
+            "retention_minutes": "Needle retention (minutes)",
+            "ear_seeds": "Ear seeds",
+            "tui_na": "Tui Na",
+            "nrs_before": "Pain before (NRS 0-10)",
+            "nrs_after": "Pain after (NRS 0-10)",
+            "advice": "Advice given",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices_of(self, "response_sought").choices = [("", "-"), *Response.choices]
+        _choices_of(self, "stimulation").choices = [("", "-"), *Stimulation.choices]
+        for name in ("nrs_before", "nrs_after"):
+            self.fields[name].validators.append(_nrs_range)
+        if self.instance.pk and not self.is_bound:
+            self.initial["points_text"] = "\n".join(
+                f"{p['code']} {p['side']}" for p in self.instance.points
+            )
+
+    def clean_points_text(self) -> list[dict[str, str]]:
+        kb = knowledge_base()
+        sides = {s for s, _ in SIDES}
+        points = []
+        for number, line in enumerate(self.cleaned_data["points_text"].splitlines(), 1):
+            words = line.split()
+            if not words:
+                continue
+            code = words[0].lower()
+            side = words[1].lower() if len(words) > 1 else "both"
+            if code not in kb.points:
+                raise forms.ValidationError(f"Line {number}: '{code}' is not a known point code.")
+            if side not in sides:
+                raise forms.ValidationError(
+                    f"Line {number}: side must be one of {', '.join(sorted(sides))}."
+                )
+            points.append({"code": code, "side": side})
+        return points
+
+    def save(self, commit: bool = True) -> SessionRecord:
+        session = super().save(commit=False)
+        session.points = self.cleaned_data["points_text"]
+        if commit:
+            session.save()
+        return session
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("stimulation") == Stimulation.ELECTRICAL and not data.get(
+            "electrical_settings"
+        ):
+            self.add_error("electrical_settings", "Record frequency and intensity for electrical.")
+        return data
+
+
+def _nrs_range(value: Any) -> None:
+    if value is not None and not 0 <= value <= 10:
+        raise forms.ValidationError("Pain scores run from 0 to 10.")
+
+
+class AdverseEventForm(forms.ModelForm[AdverseEvent]):
+    severity = forms.ChoiceField(choices=[("", "-"), *Severity.choices])
+
+    class Meta:
+        model = AdverseEvent
+        fields = ["severity", "description", "follow_up"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "follow_up": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {"description": "What happened", "follow_up": "Follow-up"}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("severity") in {Severity.MODERATE, Severity.SERIOUS} and not data.get(
+            "follow_up"
+        ):
+            self.add_error("follow_up", "Record the follow-up for a moderate or serious event.")
+        return data
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label="Message to the patient", max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SessionStartForm(forms.Form):
+    day = forms.DateField(widget=DateInput(), label="Session date")
+
+
+class ScoreForm(forms.Form):
+    instrument = forms.ChoiceField()
+    value = forms.DecimalField(decimal_places=1)
+    day = forms.DateField(widget=DateInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kb = knowledge_base()
+        instruments = {t.instrument for t in kb.thresholds.values()}
+        _choices_of(self, "instrument").choices = [
+            (c, i.label) for c, i in kb.instruments.items() if c in instruments
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        instrument = knowledge_base().instruments.get(data.get("instrument", ""))
+        value = data.get("value")
+        if (
+            instrument
+            and value is not None
+            and not (instrument.minimum <= value <= instrument.maximum)
+        ):
+            self.add_error(
+                "value",
+                f"{instrument.label} runs from {instrument.minimum:g} to {instrument.maximum:g}.",
+            )
+        return data

@@ -1,0 +1,163 @@
+"""Records of the care pathway: intake, decision, plan, sessions (STRICTA), scores.
+
+Each record belongs to a clinic and a patient of that clinic. The engine's output is
+stored as it was shown, so the record says what the practitioner saw at the time.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from acuback.web.clinics.models import Clinic, Patient
+
+
+class ClinicRecord(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class IntakeRecord(ClinicRecord):
+    answers = models.JSONField(help_text="The intake as entered, in knowledge-base codes")
+    triage_level = models.CharField(max_length=30)
+    screening = models.JSONField(help_text="The engine's screening as shown")
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"Intake {self.pk} ({self.triage_level})"
+
+
+class DecisionKind(models.TextChoices):
+    CLEARANCE_RECEIVED = "clearance_received", "Doctor's approval received"
+    REFERRED = "referred", "Referred to a doctor or service"
+    DEFERRED = "deferred", "Treatment deferred"
+    DECLINED = "declined", "Doctor advised against acupuncture"
+
+
+class Decision(ClinicRecord):
+    """What the practitioner did about a triage result that stopped the workflow."""
+
+    intake = models.ForeignKey(IntakeRecord, on_delete=models.CASCADE, related_name="decisions")
+    kind = models.CharField(max_length=30, choices=DecisionKind.choices)
+    on = models.DateField(help_text="Date the approval arrived, or the referral was made")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.on}"
+
+
+class PlanRecord(ClinicRecord):
+    intake = models.ForeignKey(IntakeRecord, on_delete=models.PROTECT, related_name="plans")
+    start = models.DateField()
+    plan = models.JSONField(help_text="The engine's course plan as drafted")
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"Plan {self.pk} from {self.start}"
+
+
+class Response(models.TextChoices):
+    DE_QI = "de_qi", "De qi"
+    TWITCH = "twitch", "Local twitch"
+    NONE = "none", "None sought"
+
+
+class Stimulation(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    ELECTRICAL = "electrical", "Electrical"
+    NONE = "none", "None (needles left in place)"
+
+
+class SessionRecord(ClinicRecord):
+    """One treatment, charted along STRICTA 2010 items 2-4."""
+
+    plan = models.ForeignKey(PlanRecord, on_delete=models.PROTECT, related_name="sessions")
+    number = models.PositiveIntegerField()
+    day = models.DateField()
+    points = models.JSONField(default=list, help_text='[{"code": "bl23", "side": "both"}]')
+    needles_inserted = models.PositiveIntegerField(null=True, blank=True)
+    needles_removed = models.PositiveIntegerField(null=True, blank=True)
+    needle_type = models.CharField(max_length=120, blank=True, help_text="maker, material")
+    needle_diameter_mm = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    needle_length_mm = models.PositiveIntegerField(null=True, blank=True)
+    depth_mm = models.CharField(max_length=60, blank=True, help_text="e.g. 10-25")
+    response_sought = models.CharField(max_length=10, choices=Response.choices, blank=True)
+    stimulation = models.CharField(max_length=12, choices=Stimulation.choices, blank=True)
+    electrical_settings = models.CharField(max_length=200, blank=True, help_text="Hz, mA, pairs")
+    retention_minutes = models.PositiveIntegerField(null=True, blank=True)
+    moxibustion = models.BooleanField(default=False)
+    cupping = models.BooleanField(default=False)
+    tui_na = models.BooleanField(default=False)
+    ear_seeds = models.BooleanField(default=False)
+    advice = models.TextField(blank=True)
+    nrs_before = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    nrs_after = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    next_appointment = models.DateField(null=True, blank=True)
+    closed = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["day", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="one_session_number_per_plan")
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.number} on {self.day}"
+
+
+class Severity(models.TextChoices):
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SERIOUS = "serious", "Serious"
+
+
+class AdverseEvent(ClinicRecord):
+    session = models.ForeignKey(
+        SessionRecord, on_delete=models.CASCADE, related_name="adverse_events"
+    )
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    description = models.TextField()
+    follow_up = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_severity_display()} adverse event"
+
+
+class ScoreRecord(ClinicRecord):
+    instrument = models.CharField(max_length=30, help_text="Knowledge-base instrument code")
+    value = models.DecimalField(max_digits=5, decimal_places=1)
+    day = models.DateField()
+    session = models.ForeignKey(
+        SessionRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="scores"
+    )
+
+    class Meta:
+        ordering = ["day", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.value} on {self.day}"
+
+
+class Message(ClinicRecord):
+    from_patient = models.BooleanField(default=False)
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk}"

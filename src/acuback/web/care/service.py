@@ -1,0 +1,389 @@
+"""The care pathway on top of the engine. Views call these and stay thin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models, transaction
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from acuback.clinical.course_plan import course_plan
+from acuback.clinical.intake import read_intake
+from acuback.clinical.outcome import OutcomeDecision, decide, read_series
+from acuback.clinical.screening import Screening, screen
+from acuback.knowledge.loader import knowledge_base
+from acuback.web.care.models import (
+    AdverseEvent,
+    Decision,
+    DecisionKind,
+    IntakeRecord,
+    Message,
+    PlanRecord,
+    ScoreRecord,
+    SessionRecord,
+)
+from acuback.web.care.svg import ChartSeries, MarkedPoint, body_map, outcome_chart
+from acuback.web.clinics.models import Clinic, Patient
+
+M = TypeVar("M", bound=models.Model)
+
+
+class SessionNotClosable(Exception):
+    """A session cannot be closed while needles are unaccounted for."""
+
+
+def _with_clearance(answers: dict[str, Any], clearance: date | None) -> dict[str, Any]:
+    if clearance is None:
+        return answers
+    return {**answers, "physician_clearance": clearance.isoformat()}
+
+
+def run_screening(answers: dict[str, Any], clearance: date | None = None) -> Screening:
+    kb = knowledge_base()
+    return screen(read_intake(_with_clearance(answers, clearance), kb), kb)
+
+
+def record_intake(
+    clinic: Clinic, patient: Patient, user: User, answers: dict[str, Any]
+) -> IntakeRecord:
+    result = run_screening(answers)
+    return IntakeRecord.objects.create(
+        clinic=clinic,
+        patient=patient,
+        created_by=user,
+        answers=answers,
+        triage_level=result.level.value,
+        screening=result.to_json(),
+    )
+
+
+def get_record(model: type[M], clinic: Clinic, pk: int) -> M:
+    # Another clinic's record answers 404, exactly like one that does not exist.
+    try:
+        return model.objects.select_related("patient").get(clinic=clinic, pk=pk)  # type: ignore[attr-defined,no-any-return]
+    except ObjectDoesNotExist as exc:
+        raise Http404("No such record") from exc
+
+
+def clearance_of(intake: IntakeRecord) -> date | None:
+    received = intake.decisions.filter(kind=DecisionKind.CLEARANCE_RECEIVED).first()
+    return received.on if received else None
+
+
+def current_screening(intake: IntakeRecord) -> Screening:
+    """Screening as it stands now, with any recorded doctor's approval applied."""
+    return run_screening(intake.answers, clearance_of(intake))
+
+
+def record_decision(intake: IntakeRecord, user: User, kind: str, on: date, note: str) -> Decision:
+    return Decision.objects.create(
+        clinic=intake.clinic,
+        patient=intake.patient,
+        created_by=user,
+        intake=intake,
+        kind=kind,
+        on=on,
+        note=note,
+    )
+
+
+class PlanNotAllowed(Exception):
+    """Triage does not allow a course plan yet; the message says what to do first."""
+
+
+def draft_plan(intake: IntakeRecord, user: User, start: date) -> PlanRecord:
+    kb = knowledge_base()
+    parsed = read_intake(_with_clearance(intake.answers, clearance_of(intake)), kb)
+    result = screen(parsed, kb)
+    drafted = course_plan(parsed, result, kb, start)
+    if drafted is None:
+        raise PlanNotAllowed(f"{result.action.label}: {result.action.text}")
+    return PlanRecord.objects.create(
+        clinic=intake.clinic,
+        patient=intake.patient,
+        created_by=user,
+        intake=intake,
+        start=start,
+        plan={**drafted.to_json(), "screening": result.to_json()},
+    )
+
+
+def plan_body_map(plan: PlanRecord) -> str:
+    kb = knowledge_base()
+    marks = [
+        MarkedPoint(kb.points[p["code"]], "chosen", p["reason"]["text"])
+        for p in plan.plan["points"]
+    ]
+    marks += [
+        MarkedPoint(
+            kb.points[p["code"]],
+            "excluded",
+            "Excluded: " + "; ".join(r["label"] for r in p["reasons"]),
+        )
+        for p in plan.plan["excluded_points"]
+    ]
+    return body_map(marks)
+
+
+def next_session_number(plan: PlanRecord) -> int:
+    last = plan.sessions.order_by("-number").first()
+    return (last.number + 1) if last else 1
+
+
+def open_session(plan: PlanRecord, user: User, day: date) -> SessionRecord:
+    """Open the next session with the plan's points filled in, ready to chart."""
+    points = [
+        {"code": p["code"], "side": "both" if p["side"] == "bilateral" else "midline"}
+        for p in plan.plan["points"]
+    ]
+    return SessionRecord.objects.create(
+        clinic=plan.clinic,
+        patient=plan.patient,
+        created_by=user,
+        plan=plan,
+        number=next_session_number(plan),
+        day=day,
+        points=points,
+    )
+
+
+def record_adverse_event(session: SessionRecord, user: User, data: dict[str, Any]) -> AdverseEvent:
+    return AdverseEvent.objects.create(
+        clinic=session.clinic,
+        patient=session.patient,
+        created_by=user,
+        session=session,
+        severity=data["severity"],
+        description=data["description"],
+        follow_up=data.get("follow_up", ""),
+    )
+
+
+@transaction.atomic
+def close_session(session: SessionRecord) -> SessionRecord:
+    if session.needles_inserted is None or session.needles_removed is None:
+        raise SessionNotClosable("Count the needles inserted and removed before closing.")
+    if session.needles_inserted != session.needles_removed:
+        missing = session.needles_inserted - session.needles_removed
+        raise SessionNotClosable(
+            f"{session.needles_inserted} needles inserted but {session.needles_removed} removed"
+            f" ({missing:+d} unaccounted for): find every needle before closing."
+        )
+    session.closed = timezone.now()
+    session.save(update_fields=["closed"])
+    # Pain before needling is the course's outcome measure; the score after shows only
+    # the session's immediate effect, so it stays on the session record.
+    if session.nrs_before is not None:
+        ScoreRecord.objects.update_or_create(
+            session=session,
+            instrument="nrs",
+            defaults={
+                "clinic": session.clinic,
+                "patient": session.patient,
+                "value": session.nrs_before,
+                "day": session.day,
+                "created_by": session.created_by,
+            },
+        )
+    return session
+
+
+def record_score(
+    clinic: Clinic,
+    patient: Patient,
+    user: User,
+    instrument: str,
+    value: Decimal,
+    day: date,
+) -> ScoreRecord:
+    return ScoreRecord.objects.create(
+        clinic=clinic,
+        patient=patient,
+        created_by=user,
+        instrument=instrument,
+        value=value,
+        day=day,
+    )
+
+
+def score_series(patient: Patient) -> dict[str, list[tuple[date, float]]]:
+    series: dict[str, list[tuple[date, float]]] = {}
+    for score in ScoreRecord.objects.filter(patient=patient).order_by("day", "id"):
+        series.setdefault(score.instrument, []).append((score.day, float(score.value)))
+    return series
+
+
+def outcome_for(patient: Patient, plan: PlanRecord | None = None) -> OutcomeDecision | None:
+    """The engine's continue/extend/change/stop from the recorded scores, once it can judge."""
+    kb = knowledge_base()
+    scores = {
+        code: [{"date": d.isoformat(), "value": v} for d, v in points]
+        for code, points in score_series(patient).items()
+    }
+    if not any(len(points) >= 2 for points in scores.values()):
+        return None
+    raw: dict[str, Any] = {"scores": scores}
+    if plan is not None:
+        raw["start"] = plan.start.isoformat()
+    return decide(read_series(raw, kb), kb, today=date.today())
+
+
+@dataclass(frozen=True)
+class ReviewPoint:
+    day: date
+    code: str
+    label: str
+    due: bool
+
+
+def review_points(plan: PlanRecord, today: date) -> list[ReviewPoint]:
+    points = []
+    for review in plan.plan["reviews"]:
+        day = date.fromisoformat(review["date"])
+        points.append(ReviewPoint(day, review["code"], review["label"], due=day <= today))
+    return points
+
+
+def outcome_charts(patient: Patient) -> list[str]:
+    kb = knowledge_base()
+    thresholds = {t.instrument: t for t in kb.thresholds.values()}
+    charts = []
+    for code, points in score_series(patient).items():
+        instrument, threshold = kb.instruments[code], thresholds[code]
+        baseline = points[0][1]
+        # Either rule makes a responder, so the smaller of the two is the line that counts.
+        important = min(threshold.absolute, threshold.relative * baseline) or threshold.absolute
+        charts.append(
+            outcome_chart(
+                ChartSeries(code, instrument.label, instrument.maximum, points, important)
+            )
+        )
+    return charts
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    day: date  # when it happened clinically: the session's or score's date
+    recorded: datetime
+    kind: str
+    title: str
+    detail: str
+    url: str | None
+
+
+def timeline(patient: Patient) -> list[TimelineEntry]:
+    entries: list[TimelineEntry] = []
+    for intake in IntakeRecord.objects.filter(patient=patient):
+        level = intake.triage_level.replace("_", " ")
+        entries.append(
+            TimelineEntry(
+                timezone.localdate(intake.created),
+                intake.created,
+                "intake",
+                "Intake and screening",
+                f"Triage: {level}",
+                reverse("intake-detail", args=[intake.pk]),
+            )
+        )
+    for plan in PlanRecord.objects.filter(patient=patient):
+        entries.append(
+            TimelineEntry(
+                timezone.localdate(plan.created),
+                plan.created,
+                "plan",
+                "Course plan",
+                f"{len(plan.plan['sessions'])} sessions from {plan.start:%d %b %Y}",
+                reverse("plan-detail", args=[plan.pk]),
+            )
+        )
+    for session in SessionRecord.objects.filter(patient=patient):
+        state = "closed" if session.closed else "open"
+        entries.append(
+            TimelineEntry(
+                session.day,
+                session.created,
+                "session",
+                f"Session {session.number}",
+                state,
+                reverse("session-detail", args=[session.pk]),
+            )
+        )
+    for score in ScoreRecord.objects.filter(patient=patient):
+        entries.append(
+            TimelineEntry(
+                score.day,
+                score.created,
+                "score",
+                score.instrument.upper(),
+                f"{score.value:g}",
+                None,
+            )
+        )
+    for message in Message.objects.filter(patient=patient):
+        who = "from the patient" if message.from_patient else "from the clinic"
+        entries.append(
+            TimelineEntry(
+                timezone.localdate(message.created),
+                message.created,
+                "message",
+                f"Message {who}",
+                message.body[:160],
+                None,
+            )
+        )
+    # Newest first by clinical date; on one day, the order things were recorded in.
+    return sorted(entries, key=lambda e: (e.day, e.recorded), reverse=True)
+
+
+def record_message(clinic: Clinic, patient: Patient, user: User, body: str) -> Message:
+    return Message.objects.create(clinic=clinic, patient=patient, created_by=user, body=body)
+
+
+def export_patient(patient: Patient) -> dict[str, Any]:
+    """Everything held on one patient, as JSON a researcher or the patient can read."""
+
+    def rows(model: Any, *fields: str) -> list[dict[str, Any]]:
+        return [
+            {f: _plain(getattr(r, f)) for f in ("id", "created", *fields)}
+            for r in model.objects.filter(patient=patient).order_by("created", "id")
+        ]
+
+    return {
+        "patient": {
+            "id": patient.pk,
+            "given_name": patient.given_name,
+            "family_name": patient.family_name,
+            "date_of_birth": patient.date_of_birth.isoformat(),
+            "sex": patient.sex,
+        },
+        "intakes": rows(IntakeRecord, "answers", "triage_level", "screening"),
+        "decisions": rows(Decision, "intake_id", "kind", "on", "note"),
+        "plans": rows(PlanRecord, "intake_id", "start", "plan"),
+        "sessions": rows(SessionRecord, *SESSION_FIELDS),
+        "adverse_events": rows(AdverseEvent, "session_id", "severity", "description", "follow_up"),
+        "scores": rows(ScoreRecord, "instrument", "value", "day", "session_id"),
+        "messages": rows(Message, "from_patient", "body"),
+    }
+
+
+SESSION_FIELDS = (
+    "plan_id", "number", "day", "points", "needles_inserted", "needles_removed", "needle_type",
+    "needle_diameter_mm", "needle_length_mm", "depth_mm", "response_sought", "stimulation",
+    "electrical_settings", "retention_minutes", "moxibustion", "cupping", "tui_na", "ear_seeds",
+    "advice", "nrs_before", "nrs_after", "next_appointment", "closed",
+)  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value

@@ -1,0 +1,152 @@
+"""Pictures a practitioner reads at a glance: the body map and the outcome chart.
+
+Both are plain inline SVG built from escaped strings, so they need no JavaScript and
+print as they look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+
+from acuback.knowledge.schema import Point
+
+FIGURE_W, FIGURE_H = 200, 440
+GAP = 120
+LABEL_LINE = 10
+
+# A standing figure, drawn in percent of its box (the same frame the point map uses).
+_OUTLINE = [
+    "M50 1.5 C44 1.5 41 4.5 41 8.5 C41 12.5 44 14.5 47 15 L47 17",  # head, left of neck
+    "C40 18 33 18.5 30 21 L26 34 L20 49 L17 52 L20 53 L24 48 L30 35",  # left arm
+    "L32 50 L36 60 L38 76 L37 93 L34 98 L43 98 L44 93 L46 76 L48 60 L50 55",  # left leg
+    "L52 60 L54 76 L56 93 L57 98 L66 98 L63 93 L62 76 L64 60 L68 50",  # right leg
+    "L70 35 L76 48 L80 53 L83 52 L80 49 L74 34 L70 21",  # right arm
+    "C67 18.5 60 18 53 17 L53 15 C56 14.5 59 12.5 59 8.5 C59 4.5 56 1.5 50 1.5 Z",
+]
+
+
+@dataclass(frozen=True)
+class MarkedPoint:
+    point: Point
+    state: str  # "chosen" or "excluded"
+    note: str
+
+
+def _figure(view: str, x0: float, marks: Iterable[MarkedPoint]) -> str:
+    sx, sy = FIGURE_W / 100, FIGURE_H / 100
+    parts = [
+        f'<g class="figure" data-view="{view}" transform="translate({x0} 20)">',
+        f'<path d="{" ".join(_OUTLINE)}" transform="scale({sx} {sy})" class="outline"/>',
+        f'<text x="{FIGURE_W / 2}" y="{FIGURE_H + 16}" class="caption">{view.title()}</text>',
+    ]
+    taken: list[tuple[str, float]] = []
+    for mark in marks:
+        p = mark.point
+        for pos in (m for m in p.map if m.view == view):
+            cx, cy = pos.x * sx, pos.y * sy
+            # Labels go on the outer side of the figure, so left and right copies of a
+            # bilateral point never write over each other; a label that would land on
+            # another is moved down a line.
+            side = "left" if pos.x < 50 else "right"
+            ly = cy + 3
+            while any(s == side and abs(y - ly) < LABEL_LINE for s, y in taken):
+                ly += LABEL_LINE
+            taken.append((side, ly))
+            lx, anchor = (cx - 7, "end") if side == "left" else (cx + 7, "start")
+            title = escape(f"{p.who_code or ''} {p.pinyin} ({p.label}): {mark.note}".strip())
+            parts.append(
+                f'<g class="point {mark.state}" data-point="{escape(p.code)}" '
+                f'data-state="{mark.state}"><title>{title}</title>'
+                f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4"/>'
+            )
+            if mark.state == "excluded":
+                parts.append(
+                    f'<line x1="{cx - 5:.1f}" y1="{cy - 5:.1f}" x2="{cx + 5:.1f}" '
+                    f'y2="{cy + 5:.1f}"/>'
+                )
+            parts.append(
+                f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" class="label">'
+                f"{escape(short_name(p))}</text></g>"
+            )
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def short_name(point: Point) -> str:
+    """WHO code where there is one (BL23); else the pinyin (Yaotongdian, Shenmen)."""
+    return point.who_code or point.pinyin or point.label
+
+
+def body_map(marks: Sequence[MarkedPoint]) -> str:
+    """Front and back outlines with chosen points marked and excluded ones greyed."""
+    width = 2 * FIGURE_W + GAP + 120
+    height = FIGURE_H + 50
+    return (
+        f'<svg class="body-map" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Body map: {sum(m.state == "chosen" for m in marks)} points chosen, '
+        f'{sum(m.state == "excluded" for m in marks)} excluded" '
+        f'xmlns="http://www.w3.org/2000/svg">'
+        + _figure("front", 60, marks)
+        + _figure("back", 60 + FIGURE_W + GAP, marks)
+        + "</svg>"
+    )
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    instrument: str
+    label: str
+    maximum: float
+    points: Sequence[tuple[date, float]]
+    important_change: float  # points of improvement that count, at this baseline
+
+
+CHART_W, CHART_H, PAD = 560, 250, 44
+
+
+def outcome_chart(series: ChartSeries) -> str:
+    """Scores over time; the shaded band is change too small to matter yet."""
+    if not series.points:
+        return ""
+    days = [d for d, _ in series.points]
+    first, span = days[0], max((days[-1] - days[0]).days, 1)
+
+    def x(day: date) -> float:
+        return PAD + (day - first).days / span * (CHART_W - 2 * PAD)
+
+    def y(value: float) -> float:
+        return PAD + (1 - value / series.maximum) * (CHART_H - 1.5 * PAD)
+
+    baseline = series.points[0][1]
+    target = max(baseline - series.important_change, 0)
+    worse = min(baseline + series.important_change, series.maximum)
+    band_top, band_bottom = y(worse), y(target)
+    line = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in series.points)
+    dots = "".join(
+        f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="3.5"><title>{d:%d %b %Y}: {v:g}</title>'
+        f"</circle>"
+        for d, v in series.points
+    )
+    label = escape(series.label)
+    return (
+        f'<svg class="outcome-chart" data-instrument="{escape(series.instrument)}" '
+        f'viewBox="0 0 {CHART_W} {CHART_H}" role="img" xmlns="http://www.w3.org/2000/svg" '
+        f'aria-label="{label} over time">'
+        f'<text x="{PAD}" y="16" class="title">{label}</text>'
+        f'<text x="{PAD}" y="30" class="axis">Shaded: within the minimal important change '
+        f"({series.important_change:g}) of baseline. Below the dashed line: important "
+        f"improvement.</text>"
+        f'<rect class="mic-band" x="{PAD}" y="{band_top:.1f}" width="{CHART_W - 2 * PAD}" '
+        f'height="{band_bottom - band_top:.1f}"><title>Change smaller than the minimal '
+        f"important change ({series.important_change:g})</title></rect>"
+        f'<line class="target" x1="{PAD}" x2="{CHART_W - PAD}" y1="{band_bottom:.1f}" '
+        f'y2="{band_bottom:.1f}"/>'
+        f'<text x="4" y="{y(series.maximum) + 4:.1f}" class="axis">{series.maximum:g}</text>'
+        f'<text x="4" y="{y(0) + 4:.1f}" class="axis">0</text>'
+        f'<text x="{PAD}" y="{CHART_H - 4}" class="axis">{days[0]:%d %b}</text>'
+        f'<text x="{CHART_W - PAD}" y="{CHART_H - 4}" class="axis end">{days[-1]:%d %b}</text>'
+        f'<polyline points="{line}" class="series"/>{dots}</svg>'
+    )

@@ -1,0 +1,352 @@
+"""Thin views over the care service: read the request, call the service, render, audit.
+
+Every view that touches patient data writes one audit event. Records are always looked
+up within the signed-in user's clinic, so another clinic's record answers 404.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from acuback.clinical.intake import IntakeError
+from acuback.clinical.scoring import ScoringError
+from acuback.web.audit.models import Action
+from acuback.web.audit.service import record
+from acuback.web.care import forms, service
+from acuback.web.care.models import IntakeRecord, PlanRecord, SessionRecord
+from acuback.web.clinics import service as clinics
+from acuback.web.clinics.models import Clinic, Patient, Role
+
+View = Callable[..., HttpResponse]
+POINT_ROLES = ("local", "adjacent", "distal", "auricular")
+
+
+def clinical(view: View) -> View:
+    """Practitioners and clinic admins; reception books and greets but reads no notes."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = clinics.membership_of(request.user)
+        if membership.role == Role.RECEPTION:
+            raise PermissionDenied("Clinical records are for practitioners.")
+        return view(request, membership.clinic, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def staff(request: HttpRequest) -> User:
+    """The signed-in user; `clinical` has already turned everyone else away."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied("Sign in first.")
+    return request.user
+
+
+def _engine_error(form: Any, exc: IntakeError | ScoringError) -> None:
+    # The engine names fields like "pain_sites[0]"; show the problem beside that field.
+    field = getattr(exc, "field", "")
+    name = field.split("[")[0].split(".")[0]
+    form.add_error(name if name in form.fields else None, getattr(exc, "message", str(exc)))
+
+
+@login_required
+def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    membership = clinics.membership_of(request.user)
+    patient = clinics.patient_of(membership.clinic, patient_id)
+    record(request, Action.VIEW, f"patient {patient.pk}", clinic=patient.clinic,
+           patient_id=patient.pk)  # fmt: skip
+    if membership.role == Role.RECEPTION:
+        return render(request, "care/patient_detail.html", {"patient": patient, "clinical": False})
+    return _patient_page(request, patient)
+
+
+def _patient_page(
+    request: HttpRequest,
+    patient: Patient,
+    score_form: forms.ScoreForm | None = None,
+    message_form: forms.MessageForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    plan = PlanRecord.objects.filter(patient=patient).first()
+    context = {
+        "patient": patient,
+        "clinical": True,
+        "timeline": service.timeline(patient),
+        "charts": service.outcome_charts(patient),
+        "outcome": _outcome_json(patient, plan),
+        "plan": plan,
+        "score_form": score_form or forms.ScoreForm(initial={"day": date.today()}),
+        "message_form": message_form or forms.MessageForm(),
+    }
+    return render(request, "care/patient_detail.html", context, status=status)
+
+
+def _outcome_json(patient: Patient, plan: PlanRecord | None) -> dict[str, Any] | None:
+    decision = service.outcome_for(patient, plan)
+    return decision.to_json() if decision else None
+
+
+@clinical
+@require_POST
+def score_create(request: HttpRequest, clinic: Clinic, patient_id: int) -> HttpResponse:
+    patient = clinics.patient_of(clinic, patient_id)
+    form = forms.ScoreForm(request.POST)
+    if not form.is_valid():
+        return _patient_page(request, patient, score_form=form, status=400)
+    data = form.cleaned_data
+    score = service.record_score(
+        clinic, patient, staff(request), data["instrument"], data["value"], data["day"]
+    )
+    record(request, Action.CREATE, f"score {score.pk}", clinic=clinic, patient_id=patient.pk)
+    return redirect("patient-detail", patient_id=patient.pk)
+
+
+@clinical
+@require_POST
+def message_create(request: HttpRequest, clinic: Clinic, patient_id: int) -> HttpResponse:
+    patient = clinics.patient_of(clinic, patient_id)
+    form = forms.MessageForm(request.POST)
+    if not form.is_valid():
+        return _patient_page(request, patient, message_form=form, status=400)
+    message = service.record_message(clinic, patient, staff(request), form.cleaned_data["body"])
+    record(request, Action.CREATE, f"message {message.pk}", clinic=clinic, patient_id=patient.pk)
+    return redirect("patient-detail", patient_id=patient.pk)
+
+
+@clinical
+def patient_export(request: HttpRequest, clinic: Clinic, patient_id: int) -> HttpResponse:
+    patient = clinics.patient_of(clinic, patient_id)
+    record(request, Action.EXPORT, f"patient {patient.pk} record", clinic=clinic,
+           patient_id=patient.pk)  # fmt: skip
+    body = json.dumps(service.export_patient(patient), indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="patient-{patient.pk}.json"'
+    return response
+
+
+@clinical
+def intake_new(request: HttpRequest, clinic: Clinic, patient_id: int) -> HttpResponse:
+    patient = clinics.patient_of(clinic, patient_id)
+    form = forms.IntakeForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            intake = service.record_intake(clinic, patient, staff(request), form.answers())
+        except (IntakeError, ScoringError) as exc:
+            _engine_error(form, exc)
+        else:
+            record(request, Action.CREATE, f"intake {intake.pk}", clinic=clinic,
+                   patient_id=patient.pk)  # fmt: skip
+            return redirect("intake-detail", intake_id=intake.pk)
+    screening = _preview(form) if form.is_bound else None
+    return render(
+        request,
+        "care/intake_form.html",
+        {"form": form, "patient": patient, **screening_context(screening)},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _preview(form: forms.IntakeForm) -> dict[str, Any] | str:
+    """The engine's screening of the answers so far, or what stops it from running."""
+    if not form.is_valid():
+        return "Complete the fields marked in red to see the screening."
+    try:
+        return service.run_screening(form.answers()).to_json()
+    except (IntakeError, ScoringError) as exc:
+        return str(exc)
+
+
+def screening_context(result: dict[str, Any] | str | None) -> dict[str, Any]:
+    if isinstance(result, str):
+        return {"screening": None, "problem": result}
+    return {"screening": result, "problem": None}
+
+
+@clinical
+@require_POST
+def intake_preview(request: HttpRequest, clinic: Clinic, patient_id: int) -> HttpResponse:
+    """The live triage panel: the intake form posts here on every change."""
+    patient = clinics.patient_of(clinic, patient_id)
+    result = _preview(forms.IntakeForm(request.POST, patient=patient))
+    return render(request, "care/_screening.html", screening_context(result))
+
+
+@clinical
+def intake_detail(request: HttpRequest, clinic: Clinic, intake_id: int) -> HttpResponse:
+    intake = service.get_record(IntakeRecord, clinic, intake_id)
+    decision_form = forms.DecisionForm(request.POST or None)
+    if request.method == "POST":
+        if decision_form.is_valid():
+            data = decision_form.cleaned_data
+            decision = service.record_decision(
+                intake, staff(request), data["kind"], data["on"], data["note"]
+            )
+            record(request, Action.CREATE, f"decision {decision.pk} on intake {intake.pk}",
+                   clinic=clinic, patient_id=intake.patient.pk)  # fmt: skip
+            return redirect("intake-detail", intake_id=intake.pk)
+    else:
+        record(request, Action.VIEW, f"intake {intake.pk}", clinic=clinic,
+               patient_id=intake.patient.pk)  # fmt: skip
+    return _intake_page(request, intake, decision_form=decision_form)
+
+
+def _intake_page(
+    request: HttpRequest,
+    intake: IntakeRecord,
+    decision_form: forms.DecisionForm | None = None,
+    plan_form: forms.PlanForm | None = None,
+    plan_problem: str | None = None,
+) -> HttpResponse:
+    bound = (decision_form and decision_form.is_bound) or (plan_form and plan_form.is_bound)
+    return render(
+        request,
+        "care/intake_detail.html",
+        {
+            "intake": intake,
+            "patient": intake.patient,
+            "screening": service.current_screening(intake).to_json(),
+            "answers": intake.answers,
+            "decisions": intake.decisions.all(),
+            "decision_form": decision_form or forms.DecisionForm(),
+            "plan_form": plan_form or forms.PlanForm(initial={"start": date.today()}),
+            "plan_problem": plan_problem,
+            "plans": intake.plans.all(),
+        },
+        status=400 if bound else 200,
+    )
+
+
+@clinical
+@require_POST
+def plan_create(request: HttpRequest, clinic: Clinic, intake_id: int) -> HttpResponse:
+    intake = service.get_record(IntakeRecord, clinic, intake_id)
+    form = forms.PlanForm(request.POST)
+    if not form.is_valid():
+        return _intake_page(request, intake, plan_form=form)
+    try:
+        plan = service.draft_plan(intake, staff(request), form.cleaned_data["start"])
+    except service.PlanNotAllowed as exc:
+        return _intake_page(request, intake, plan_form=form, plan_problem=str(exc))
+    record(request, Action.CREATE, f"plan {plan.pk}", clinic=clinic, patient_id=plan.patient.pk)
+    return redirect("plan-detail", plan_id=plan.pk)
+
+
+@clinical
+def plan_detail(request: HttpRequest, clinic: Clinic, plan_id: int) -> HttpResponse:
+    plan = service.get_record(PlanRecord, clinic, plan_id)
+    record(request, Action.VIEW, f"plan {plan.pk}", clinic=clinic, patient_id=plan.patient.pk)
+    today = date.today()
+    reviews = service.review_points(plan, today)
+    return render(
+        request,
+        "care/plan_detail.html",
+        {
+            "plan": plan,
+            "patient": plan.patient,
+            "by_role": [
+                (role, [p for p in plan.plan["points"] if p["role"] == role])
+                for role in POINT_ROLES
+            ],
+            "body_map": service.plan_body_map(plan),
+            "sessions": plan.sessions.all(),
+            "next_number": service.next_session_number(plan),
+            "reviews": reviews,
+            "review_due": any(r.due for r in reviews),
+            "outcome": _outcome_json(plan.patient, plan),
+            "charts": service.outcome_charts(plan.patient),
+            "today": today,
+        },
+    )
+
+
+@clinical
+@require_POST
+def session_create(request: HttpRequest, clinic: Clinic, plan_id: int) -> HttpResponse:
+    plan = service.get_record(PlanRecord, clinic, plan_id)
+    form = forms.SessionStartForm(request.POST)
+    day = form.cleaned_data["day"] if form.is_valid() else date.today()
+    session = service.open_session(plan, staff(request), day)
+    record(request, Action.CREATE, f"session {session.pk}", clinic=clinic,
+           patient_id=plan.patient.pk)  # fmt: skip
+    return redirect("session-detail", session_id=session.pk)
+
+
+@clinical
+def session_detail(request: HttpRequest, clinic: Clinic, session_id: int) -> HttpResponse:
+    session = service.get_record(SessionRecord, clinic, session_id)
+    if request.method != "POST":
+        record(request, Action.VIEW, f"session {session.pk}", clinic=clinic,
+               patient_id=session.patient.pk)  # fmt: skip
+        return _session_page(request, session, forms.SessionForm(instance=session))
+    if session.closed:
+        return _session_page(
+            request,
+            session,
+            forms.SessionForm(instance=session),
+            problem="This session is closed; its chart can no longer be changed.",
+            status=409,
+        )
+    form = forms.SessionForm(request.POST, instance=session)
+    if not form.is_valid():
+        return _session_page(request, session, form, status=400)
+    session = form.save()
+    record(request, Action.CHANGE, f"session {session.pk}", clinic=clinic,
+           patient_id=session.patient.pk)  # fmt: skip
+    if "close" not in request.POST:
+        return redirect("session-detail", session_id=session.pk)
+    try:
+        service.close_session(session)
+    except service.SessionNotClosable as exc:
+        # The chart is saved; only closing waits until every needle is accounted for.
+        return _session_page(request, session, form, problem=str(exc), status=409)
+    record(request, Action.CHANGE, f"session {session.pk} closed", clinic=clinic,
+           patient_id=session.patient.pk)  # fmt: skip
+    return redirect("plan-detail", plan_id=session.plan.pk)
+
+
+def _session_page(
+    request: HttpRequest,
+    session: SessionRecord,
+    form: forms.SessionForm,
+    event_form: forms.AdverseEventForm | None = None,
+    problem: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "care/session_form.html",
+        {
+            "session": session,
+            "form": form,
+            "event_form": event_form or forms.AdverseEventForm(),
+            "problem": problem,
+            "patient": session.patient,
+            "plan": session.plan,
+            "events": session.adverse_events.all(),
+        },
+        status=status,
+    )
+
+
+@clinical
+@require_POST
+def adverse_event_create(request: HttpRequest, clinic: Clinic, session_id: int) -> HttpResponse:
+    session = service.get_record(SessionRecord, clinic, session_id)
+    form = forms.AdverseEventForm(request.POST)
+    if not form.is_valid():
+        chart = forms.SessionForm(instance=session)
+        return _session_page(request, session, chart, event_form=form, status=400)
+    event = service.record_adverse_event(session, staff(request), form.cleaned_data)
+    record(request, Action.CREATE, f"adverse event {event.pk}", clinic=clinic,
+           patient_id=session.patient.pk)  # fmt: skip
+    return redirect("session-detail", session_id=session.pk)

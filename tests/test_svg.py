@@ -1,0 +1,72 @@
+"""The pictures: body map and outcome chart are plain SVG that say what they show."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import date
+
+from acuback.knowledge.loader import knowledge_base
+from acuback.web.care.svg import (
+    CHART_W,
+    PAD,
+    ChartSeries,
+    MarkedPoint,
+    body_map,
+    outcome_chart,
+)
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_body_map_marks_each_position_of_chosen_and_excluded_points() -> None:
+    kb = knowledge_base()
+    bl23, li4 = kb.points["bl23"], kb.points["li4"]
+    svg = body_map([MarkedPoint(bl23, "chosen", "local"), MarkedPoint(li4, "excluded", "preg")])
+    root = ET.fromstring(svg)
+    groups = root.iter(f"{SVG}g")
+    marked = [g for g in groups if g.get("data-point")]
+    assert sum(g.get("data-point") == "bl23" for g in marked) == len(bl23.map)
+    assert sum(g.get("data-point") == "li4" for g in marked) == len(li4.map)
+    excluded = [g for g in marked if g.get("data-state") == "excluded"]
+    assert excluded and all(g.find(f"{SVG}line") is not None for g in excluded)
+    assert "1 points chosen, 1 excluded" in (root.get("aria-label") or "")
+
+
+def test_left_and_right_copies_are_labelled_outward_without_overlap() -> None:
+    kb = knowledge_base()
+    marks = [MarkedPoint(kb.points[c], "chosen", "") for c in ("bl22", "bl23", "bl24", "bl25")]
+    root = ET.fromstring(body_map(marks))
+    labels = [t for t in root.iter(f"{SVG}text") if t.get("class") == "label"]
+    by_side: dict[str, list[float]] = {}
+    for label in labels:
+        by_side.setdefault(label.get("text-anchor") or "", []).append(float(label.get("y") or 0))
+    assert set(by_side) == {"start", "end"}
+    for ys in by_side.values():
+        ys.sort()
+        assert all(b - a >= 10 for a, b in zip(ys, ys[1:], strict=False))
+
+
+def test_text_from_the_knowledge_base_is_escaped() -> None:
+    point = knowledge_base().points["bl23"].model_copy(update={"who_code": "<b>BL23</b>"})
+    svg = body_map([MarkedPoint(point, "chosen", 'a "note" & more')])
+    assert "<b>" not in svg and "&lt;b&gt;" in svg
+    ET.fromstring(svg)  # still well-formed
+
+
+def test_outcome_chart_band_is_the_minimal_important_change_around_baseline() -> None:
+    points = [(date(2026, 1, 5), 8.0), (date(2026, 2, 2), 6.0), (date(2026, 3, 2), 3.0)]
+    svg = outcome_chart(ChartSeries("nrs", "Pain (NRS)", 10, points, 2.0))
+    root = ET.fromstring(svg)
+    band = next(r for r in root.iter(f"{SVG}rect") if r.get("class") == "mic-band")
+    circles = list(root.iter(f"{SVG}circle"))
+    ys = [float(c.get("cy") or 0) for c in circles]
+    xs = [float(c.get("cx") or 0) for c in circles]
+    assert xs[0] == PAD and xs[-1] == CHART_W - PAD
+    assert ys[0] < ys[1] < ys[2], "less pain is drawn lower"
+    top, height = float(band.get("y") or 0), float(band.get("height") or 0)
+    # Baseline 8 +/- 2: the band runs from 10 down to 6, so the second score sits on its edge.
+    assert abs(top + height - ys[1]) < 0.2
+    assert top < ys[0] < top + height
+    assert re.search(r"minimal important change \(2\)", svg)
+    assert outcome_chart(ChartSeries("nrs", "Pain", 10, [], 2.0)) == ""

@@ -1,0 +1,444 @@
+"""The clinic side of the care pathway, through Django's test client.
+
+Three users as in the fixtures: alice (practitioner) and dora (clinic admin) of the home
+clinic, bob (reception) of the same clinic, and charlie, a practitioner of another clinic.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, reverse
+
+from acuback.web.audit.models import Action, AppendOnlyError, AuditEvent
+from acuback.web.care.models import IntakeRecord, PlanRecord, ScoreRecord, SessionRecord
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def intake_data(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "pain_duration_weeks": "20",
+        "pain_sites": ["lumbar"],
+        "conditions": ["chronic-low-back-pain"],
+        "nrs": "7",
+    }
+    data.update(changes)
+    return data
+
+
+def make_intake(client: Client, patient: Any, **changes: Any) -> IntakeRecord:
+    response = client.post(reverse("intake-new", args=[patient.pk]), intake_data(**changes))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return IntakeRecord.objects.latest("id")
+
+
+def make_plan(client: Client, intake: IntakeRecord, start: date | None = None) -> PlanRecord:
+    start = start or date.today()
+    response = client.post(reverse("plan-create", args=[intake.pk]), {"start": start})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return PlanRecord.objects.latest("id")
+
+
+def chart(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "day": date.today().isoformat(),
+        "points_text": "bl23 both\nbl40 left",
+        "needles_inserted": "6",
+        "needles_removed": "6",
+        "needle_type": "Sterile single-use stainless steel",
+        "needle_diameter_mm": "0.25",
+        "needle_length_mm": "40",
+        "depth_mm": "15-25",
+        "response_sought": "de_qi",
+        "stimulation": "manual",
+        "retention_minutes": "20",
+        "advice": "Keep walking daily.",
+        "nrs_before": "6",
+        "nrs_after": "4",
+    }
+    data.update(changes)
+    return data
+
+
+# Intake and live screening -------------------------------------------------------------
+
+
+def test_intake_is_saved_with_the_engines_screening(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["practitioner"])
+    intake = make_intake(client, clinics["patient"], devices=["pacemaker"])
+    assert intake.patient == clinics["patient"] and intake.clinic == clinics["home"]
+    assert intake.answers["devices"] == ["pacemaker"]
+    excluded = [m["code"] for m in intake.screening["excluded_methods"]]
+    assert "electroacupuncture" in excluded
+    assert AuditEvent.objects.filter(action=Action.CREATE, what=f"intake {intake.pk}").exists()
+
+
+def test_a_form_with_errors_keeps_what_was_typed_and_names_the_field(
+    clinics: dict[str, Any],
+) -> None:
+    client = signed_in(clinics["practitioner"])
+    url = reverse("intake-new", args=[clinics["patient"].pk])
+    response = client.post(
+        url, intake_data(pain_duration_weeks="many", **{"startback-1": "1", "startback-2": "0"})
+    )
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert "pain_duration_weeks" in form.errors
+    assert "Answer all nine STarT Back items" in str(form.errors)
+    html = response.content.decode()
+    assert 'value="chronic-low-back-pain"' in html and "checked" in html
+    assert IntakeRecord.objects.count() == 0
+
+
+def test_live_preview_shows_triage_as_answers_change(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["practitioner"])
+    url = reverse("intake-preview", args=[clinics["patient"].pk])
+    calm = client.post(url, intake_data(), HTTP_HX_REQUEST="true")
+    assert calm.status_code == 200
+    # Ada is 58: age over 50 on its own asks for caution, nothing more.
+    assert 'data-level="caution"' in calm.content.decode()
+    alarm = client.post(url, intake_data(red_flags=["rf-saddle-anaesthesia"]))
+    html = alarm.content.decode()
+    assert 'data-level="emergency"' in html
+    assert "no course plan" in html
+
+
+def test_red_flag_stops_the_plan_until_a_decision_is_recorded(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["practitioner"])
+    intake = make_intake(client, clinics["patient"], pregnant="on", pregnancy_weeks="20")
+    detail = client.get(reverse("intake-detail", args=[intake.pk]))
+    assert detail.context["screening"]["triage"]["level"] == "physician_clearance"
+    assert b"Draft the plan" not in detail.content
+
+    refused = client.post(reverse("plan-create", args=[intake.pk]), {"start": date.today()})
+    assert refused.status_code == 400
+    assert refused.context["plan_problem"]
+    assert PlanRecord.objects.count() == 0
+
+    approval = {"kind": "clearance_received", "on": "2026-11-20", "note": "Letter from GP"}
+    assert client.post(reverse("intake-detail", args=[intake.pk]), approval).status_code == 302
+    plan = make_plan(client, intake)
+    chosen = {p["code"] for p in plan.plan["points"]}
+    struck = {p["code"] for p in plan.plan["excluded_points"]}
+    excluded = {p["code"] for p in plan.plan["screening"]["excluded_points"]}
+    assert {"li4", "sp6", "bl60", "bl67", "bl23"} <= excluded
+    assert excluded & chosen == set()
+    assert "bl23" in struck, "a local point the plan wanted is shown struck out"
+
+
+def test_a_decision_form_with_a_missing_date_keeps_the_note(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["practitioner"])
+    intake = make_intake(client, clinics["patient"])
+    response = client.post(
+        reverse("intake-detail", args=[intake.pk]), {"kind": "referred", "note": "To GP today"}
+    )
+    assert response.status_code == 400
+    assert "on" in response.context["decision_form"].errors
+    assert b"To GP today" in response.content
+
+
+# Plan ----------------------------------------------------------------------------------
+
+
+def test_plan_page_shows_roles_struck_points_and_a_body_map(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["practitioner"])
+    intake = make_intake(
+        client, clinics["patient"], skin_finding="numb-skin", skin_region="lower-leg"
+    )
+    plan = make_plan(client, intake)
+    response = client.get(reverse("plan-detail", args=[plan.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<svg class="body-map"' in html
+    for point in plan.plan["points"]:
+        assert f'data-point="{point["code"]}" data-state="chosen"' in html
+    assert plan.plan["excluded_points"], "numb skin of the lower leg strikes points there"
+    for point in plan.plan["excluded_points"]:
+        assert f'data-point="{point["code"]}" data-state="excluded"' in html
+    assert html.count("<s>") >= len(plan.plan["excluded_points"])
+    assert 'id="schedule"' in html and plan.plan["sessions"][0]["date"] in html
+
+
+# Sessions ------------------------------------------------------------------------------
+
+
+def open_session(client: Client, plan: PlanRecord, day: date | None = None) -> SessionRecord:
+    day = day or date.today()
+    response = client.post(reverse("session-create", args=[plan.pk]), {"day": day})
+    assert response.status_code == 302
+    return SessionRecord.objects.latest("id")
+
+
+def test_a_session_cannot_close_while_needle_counts_differ(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["practitioner"])
+    plan = make_plan(client, make_intake(client, clinics["patient"]))
+    session = open_session(client, plan)
+    assert session.number == 1 and session.points, "the plan's points are filled in"
+    url = reverse("session-detail", args=[session.pk])
+
+    short = client.post(url, chart(needles_removed="5", close="1"))
+    assert short.status_code == 409
+    assert "unaccounted" in short.context["problem"]
+    session.refresh_from_db()
+    assert session.closed is None
+    assert session.needle_type.startswith("Sterile"), "the chart is saved, nothing is lost"
+    assert session.points == [{"code": "bl23", "side": "both"}, {"code": "bl40", "side": "left"}]
+
+    closed = client.post(url, chart(close="1"))
+    assert closed.status_code == 302
+    session.refresh_from_db()
+    assert session.closed is not None
+    score = ScoreRecord.objects.get(session=session)
+    assert (score.instrument, float(score.value)) == ("nrs", 6.0)
+
+    again = client.post(url, chart(needles_inserted="9", needles_removed="9"))
+    assert again.status_code == 409
+    session.refresh_from_db()
+    assert session.needles_inserted == 6
+
+
+def test_session_chart_errors_are_named_and_kept(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["practitioner"])
+    plan = make_plan(client, make_intake(client, clinics["patient"]))
+    session = open_session(client, plan)
+    blank = client.get(reverse("session-detail", args=[session.pk]))
+    # The browser's date picker only accepts ISO dates; a localised value would show empty.
+    assert f'name="day" value="{date.today().isoformat()}"' in blank.content.decode()
+    response = client.post(
+        reverse("session-detail", args=[session.pk]),
+        chart(stimulation="electrical", points_text="bl23 both\nxx99 left", nrs_before="12"),
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "electrical_settings" in errors
+    assert "xx99" in str(errors["points_text"])
+    assert "nrs_before" in errors
+    assert b"xx99 left" in response.content
+
+
+def test_adverse_events_need_follow_up_when_moderate_or_serious(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["practitioner"])
+    plan = make_plan(client, make_intake(client, clinics["patient"]))
+    session = open_session(client, plan)
+    url = reverse("adverse-event-create", args=[session.pk])
+    missing = client.post(url, {"severity": "moderate", "description": "Fainted briefly"})
+    assert missing.status_code == 400
+    assert "follow_up" in missing.context["event_form"].errors
+    assert b"Fainted briefly" in missing.content
+    ok = client.post(
+        url,
+        {"severity": "moderate", "description": "Fainted briefly", "follow_up": "Lay flat"},
+    )
+    assert ok.status_code == 302
+    assert session.adverse_events.get().follow_up == "Lay flat"
+
+
+# Outcome -------------------------------------------------------------------------------
+
+
+def test_patient_page_charts_scores_and_shows_the_engine_prompt(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["practitioner"])
+    patient = clinics["patient"]
+    start = date.today() - timedelta(weeks=7)
+    plan = make_plan(client, make_intake(client, patient), start=start)
+    url = reverse("score-create", args=[patient.pk])
+    for weeks, value in ((0, "7"), (3, "5"), (7, "3")):
+        day = start + timedelta(weeks=weeks)
+        assert (
+            client.post(url, {"instrument": "nrs", "value": value, "day": day}).status_code == 302
+        )
+
+    page = client.get(reverse("patient-detail", args=[patient.pk]))
+    html = page.content.decode()
+    assert 'class="outcome-chart" data-instrument="nrs"' in html
+    assert 'class="mic-band"' in html
+    outcome = page.context["outcome"]
+    assert outcome["measures"][0]["responder"] is True
+    assert outcome["decision"] == "continue"
+    assert [e.kind for e in page.context["timeline"]].count("score") == 3
+
+    review = client.get(reverse("plan-detail", args=[plan.pk]))
+    assert review.context["review_due"] is True, "results are due at 6 weeks"
+    assert 'id="outcome-decision"' in review.content.decode()
+
+
+def test_a_score_out_of_range_is_refused_and_kept(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["practitioner"])
+    patient = clinics["patient"]
+    response = client.post(
+        reverse("score-create", args=[patient.pk]),
+        {"instrument": "rmdq", "value": "31", "day": date.today()},
+    )
+    assert response.status_code == 400
+    assert "runs from 0 to 24" in str(response.context["score_form"].errors["value"])
+    assert b'value="31"' in response.content
+    assert ScoreRecord.objects.count() == 0
+
+
+# Tenancy, roles and audit --------------------------------------------------------------
+
+
+def care_urls() -> list[URLPattern]:
+    from acuback.web.care.urls import urlpatterns
+
+    return [p for p in urlpatterns if isinstance(p, URLPattern)]
+
+
+def test_another_clinics_practitioner_gets_404_at_every_care_url(clinics: dict[str, Any]) -> None:
+    owner = signed_in(clinics["practitioner"])
+    patient = clinics["patient"]
+    plan = make_plan(owner, make_intake(owner, patient))
+    session = open_session(owner, plan)
+    ids = {
+        "patient_id": patient.pk,
+        "intake_id": plan.intake.pk,
+        "plan_id": plan.pk,
+        "session_id": session.pk,
+    }
+    outsider = signed_in(clinics["outsider"])
+    checked = 0
+    for pattern in care_urls():
+        kwargs = {name: ids[name] for name in pattern.pattern.converters}
+        url = reverse(pattern.name or "", kwargs=kwargs)
+        assert owner.get(url).status_code in {200, 405}, url
+        for method in (outsider.get, outsider.post):
+            response = method(url)
+            assert response.status_code in {404, 405}, (url, response.status_code)
+            assert response.status_code != 403
+        assert outsider.get(url).status_code in {404, 405}
+        checked += 1
+    assert checked == len(care_urls()) >= 10
+    session.refresh_from_db()
+    assert session.closed is None and IntakeRecord.objects.count() == 1
+
+
+def test_reception_sees_the_patient_but_not_the_clinical_notes(clinics: dict[str, Any]) -> None:
+    owner = signed_in(clinics["practitioner"])
+    intake = make_intake(owner, clinics["patient"])
+    reception = signed_in(clinics["colleague"])
+    page = reception.get(reverse("patient-detail", args=[clinics["patient"].pk]))
+    assert page.status_code == 200
+    assert b"Fenwick" in page.content and b"Timeline" not in page.content
+    assert reception.get(reverse("intake-detail", args=[intake.pk])).status_code == 403
+
+
+def test_every_view_change_and_export_is_audited(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["practitioner"])
+    patient = clinics["patient"]
+    plan = make_plan(client, make_intake(client, patient))
+    client.get(reverse("plan-detail", args=[plan.pk]))
+    exported = client.get(reverse("patient-export", args=[patient.pk]))
+    assert exported["Content-Disposition"].startswith("attachment")
+    record = json.loads(exported.content)
+    assert record["plans"][0]["id"] == plan.pk and record["intakes"]
+
+    events = AuditEvent.objects.filter(patient_id=patient.pk)
+    actions = {(e.action, e.what) for e in events}
+    assert (Action.CREATE, f"plan {plan.pk}") in actions
+    assert (Action.VIEW, f"plan {plan.pk}") in actions
+    assert (Action.EXPORT, f"patient {patient.pk} record") in actions
+    assert all(e.username == "alice" and e.clinic == clinics["home"] for e in events)
+    assert all(e.ip_address == "127.0.0.1" for e in events)
+
+
+def test_the_audit_trail_is_append_only(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["practitioner"])
+    client.get(reverse("patient-detail", args=[clinics["patient"].pk]))
+    event = AuditEvent.objects.latest("id")
+    event.what = "something else"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().update(what="x")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.get(pk=event.pk).what.startswith("patient")
+
+
+def test_only_the_clinic_admin_reads_the_trail_and_only_their_clinics(
+    clinics: dict[str, Any],
+) -> None:
+    signed_in(clinics["practitioner"]).get(reverse("patient-detail", args=[clinics["patient"].pk]))
+    other = clinics["other_patient"]
+    signed_in(clinics["outsider"]).get(reverse("patient-detail", args=[other.pk]))
+
+    assert signed_in(clinics["practitioner"]).get(reverse("audit-trail")).status_code == 403
+    page = signed_in(clinics["admin"]).get(reverse("audit-trail"))
+    assert page.status_code == 200
+    shown = list(page.context["page"])
+    assert shown and all(e.clinic == clinics["home"] for e in shown)
+    assert f"patient {clinics['patient'].pk}" in page.content.decode()
+    assert "charlie" not in page.content.decode()
+
+
+def test_login_is_throttled_after_repeated_failures(clinics: dict[str, Any]) -> None:
+    client = Client()
+    for _ in range(5):
+        wrong = client.post("/login/", {"username": "alice", "password": "not-the-password"})
+        assert wrong.status_code == 200
+    locked = client.post("/login/", {"username": "alice", "password": PASSWORD})
+    assert locked.status_code == 200
+    assert b"Too many failed sign-ins" in locked.content
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action=Action.LOGIN_FAILED, username="alice").count() == 5
+    # Another account from another address is not locked out by alice's failures.
+    fresh = Client(REMOTE_ADDR="10.0.0.9")
+    assert fresh.post("/login/", {"username": "bob", "password": PASSWORD}).status_code == 302
+
+
+def test_django_admin_is_for_clinic_admins_scoped_to_their_clinic(
+    clinics: dict[str, Any],
+) -> None:
+    practitioner = signed_in(clinics["practitioner"]).get("/admin/")
+    assert practitioner.status_code == 302 and "/login/" in practitioner["Location"]
+
+    admin = signed_in(clinics["admin"])
+    assert admin.get("/admin/").status_code == 200
+    users = admin.get("/admin/auth/user/")
+    assert users.status_code == 200
+    names = {u.username for u in users.context["cl"].result_list}
+    assert names == {"alice", "bob", "dora"}
+    assert admin.get(
+        f"/admin/clinics/patient/{clinics['other_patient'].pk}/change/"
+    ).status_code in {
+        302,
+        404,
+    }
+    kb = admin.get("/admin/knowledge/")
+    assert kb.status_code == 200 and b"bl23" in kb.content
+    entry = admin.get("/admin/knowledge/bl23/")
+    assert entry.status_code == 200 and b"who-2008-point-locations" in entry.content
+    assert admin.get("/admin/knowledge/no-such-code/").status_code == 404
+
+
+def test_csrf_is_enforced_on_care_forms(clinics: dict[str, Any]) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(clinics["practitioner"])
+    response = client.post(reverse("intake-new", args=[clinics["patient"].pk]), intake_data())
+    assert response.status_code == 403
+    assert IntakeRecord.objects.count() == 0
+
+
+def test_the_models_and_migrations_agree() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
