@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -100,16 +100,24 @@ def _check_codes(field: str, codes: list[str], known: Mapping[str, object], what
         raise IntakeError(field, "a code is listed twice")
 
 
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def validated(model: type[ModelT], raw: Any, whole: str) -> ModelT:
+    """Validate with pydantic, reporting the first problem as an IntakeError on its field."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(part) for part in err["loc"]) or whole
+        raise IntakeError(field, err["msg"]) from None
+
+
 def read_intake(raw: Any, kb: KnowledgeBase) -> Intake:
     """Validate raw input (a dict from JSON or a form) into an Intake."""
     if not isinstance(raw, Mapping):
         raise IntakeError("intake", "must be a JSON object")
-    try:
-        intake = Intake.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(part) for part in err["loc"]) or "intake"
-        raise IntakeError(field, err["msg"]) from None
+    intake = validated(Intake, raw, "intake")
     _check_codes("pain_sites", intake.pain_sites, kb.pain_sites, "pain site")
     _check_codes("conditions", intake.conditions, kb.conditions, "condition")
     _check_codes("red_flags", intake.red_flags, kb.red_flags, "red flag")

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from acuback.clinical import codes
-from acuback.clinical.intake import IntakeError
+from acuback.clinical.intake import IntakeError, validated
 from acuback.clinical.screening import Reason
 from acuback.knowledge.loader import KnowledgeBase
 from acuback.knowledge.schema import Threshold
@@ -96,12 +96,7 @@ class OutcomeDecision:
 
 
 def read_series(raw: Any, kb: KnowledgeBase) -> Series:
-    try:
-        series = Series.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(part) for part in err["loc"]) or "series"
-        raise IntakeError(field, err["msg"]) from None
+    series = validated(Series, raw, "series")
     thresholds = {t.instrument for t in kb.thresholds.values()}
     for instrument, scores in series.scores.items():
         if instrument not in kb.instruments or instrument not in thresholds:
