@@ -7,6 +7,7 @@ clinic, bob (reception) of the same clinic, and charlie, a practitioner of anoth
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
 
+from acuback.knowledge.loader import knowledge_base
 from acuback.web.audit.models import Action, AppendOnlyError, AuditEvent
 from acuback.web.care.models import IntakeRecord, PlanRecord, ScoreRecord, SessionRecord
 
@@ -99,7 +101,11 @@ def test_a_form_with_errors_keeps_what_was_typed_and_names_the_field(
     assert "pain_duration_weeks" in form.errors
     assert "Answer all nine STarT Back items" in str(form.errors)
     html = response.content.decode()
-    assert 'value="chronic-low-back-pain"' in html and "checked" in html
+    assert re.search(r'<input[^>]*value="chronic-low-back-pain"[^>]*checked', html)
+    assert not re.search(r'<input[^>]*value="sciatica"[^>]*checked', html)
+    assert 'name="startback-1"' in html and re.search(
+        r'<option value="1" selected>1</option>', html
+    )
     assert IntakeRecord.objects.count() == 0
 
 
@@ -253,7 +259,7 @@ def test_patient_page_charts_scores_and_shows_the_engine_prompt(clinics: dict[st
     client = signed_in(clinics["practitioner"])
     patient = clinics["patient"]
     start = date.today() - timedelta(weeks=7)
-    plan = make_plan(client, make_intake(client, patient), start=start)
+    plan = make_plan(client, make_intake(client, patient, nrs=""), start=start)
     url = reverse("score-create", args=[patient.pk])
     for weeks, value in ((0, "7"), (3, "5"), (7, "3")):
         day = start + timedelta(weeks=weeks)
@@ -297,7 +303,12 @@ def care_urls() -> list[URLPattern]:
     return [p for p in urlpatterns if isinstance(p, URLPattern)]
 
 
-def test_another_clinics_practitioner_gets_404_at_every_care_url(clinics: dict[str, Any]) -> None:
+def test_another_clinics_staff_get_404_at_every_care_url_and_change_nothing(
+    clinics: dict[str, Any],
+) -> None:
+    from acuback.web.care.models import AdverseEvent, Decision, Message
+    from acuback.web.clinics.models import Membership, Role
+
     owner = signed_in(clinics["practitioner"])
     patient = clinics["patient"]
     plan = make_plan(owner, make_intake(owner, patient))
@@ -308,21 +319,39 @@ def test_another_clinics_practitioner_gets_404_at_every_care_url(clinics: dict[s
         "plan_id": plan.pk,
         "session_id": session.pk,
     }
+    # Bodies that would succeed for the owner: a refusal must not be a validation error.
+    body = {
+        **intake_data(),
+        **chart(close="1"),
+        "kind": "clearance_received",
+        "on": date.today(),
+        "start": date.today(),
+        "instrument": "nrs",
+        "value": "3",
+        "body": "Hello",
+        "severity": "mild",
+        "description": "Bruise",
+    }
+    rows = (IntakeRecord, PlanRecord, SessionRecord, ScoreRecord, Decision, Message, AdverseEvent)
+    before = {model.__name__: model.objects.count() for model in rows}
+
     outsider = signed_in(clinics["outsider"])
+    reception_user = clinics["outsider"].__class__.objects.create_user("erin", password=PASSWORD)
+    Membership.objects.create(user=reception_user, clinic=clinics["other"], role=Role.RECEPTION)
+    other_reception = signed_in(reception_user)
     checked = 0
     for pattern in care_urls():
         kwargs = {name: ids[name] for name in pattern.pattern.converters}
         url = reverse(pattern.name or "", kwargs=kwargs)
         assert owner.get(url).status_code in {200, 405}, url
-        for method in (outsider.get, outsider.post):
-            response = method(url)
-            assert response.status_code in {404, 405}, (url, response.status_code)
-            assert response.status_code != 403
-        assert outsider.get(url).status_code in {404, 405}
+        for client in (outsider, other_reception):
+            assert client.get(url).status_code in {404, 405}, url
+            assert client.post(url, body).status_code == 404, url
         checked += 1
     assert checked == len(care_urls()) >= 10
+    assert {model.__name__: model.objects.count() for model in rows} == before
     session.refresh_from_db()
-    assert session.closed is None and IntakeRecord.objects.count() == 1
+    assert session.closed is None and session.needle_type == ""
 
 
 def test_reception_sees_the_patient_but_not_the_clinical_notes(clinics: dict[str, Any]) -> None:
@@ -338,20 +367,57 @@ def test_reception_sees_the_patient_but_not_the_clinical_notes(clinics: dict[str
 def test_every_view_change_and_export_is_audited(clinics: dict[str, Any]) -> None:
     client = signed_in(clinics["practitioner"])
     patient = clinics["patient"]
-    plan = make_plan(client, make_intake(client, patient))
+    client.get(reverse("intake-new", args=[patient.pk]))
+    intake = make_intake(client, patient)
+    client.post(
+        reverse("intake-detail", args=[intake.pk]), {"kind": "referred", "on": date.today()}
+    )
+    plan = make_plan(client, intake)
     client.get(reverse("plan-detail", args=[plan.pk]))
+    session = open_session(client, plan)
+    client.post(reverse("session-detail", args=[session.pk]), chart(close="1"))
+    client.post(
+        reverse("adverse-event-create", args=[session.pk]),
+        {"severity": "mild", "description": "Small bruise"},
+    )
+    client.post(
+        reverse("score-create", args=[patient.pk]),
+        {"instrument": "rmdq", "value": "12", "day": date.today()},
+    )
+    client.post(reverse("message-create", args=[patient.pk]), {"body": "See you Thursday"})
+    # A page shown again after an error shows patient data too.
+    client.post(reverse("score-create", args=[patient.pk]), {"instrument": "nrs", "value": "99"})
     exported = client.get(reverse("patient-export", args=[patient.pk]))
     assert exported["Content-Disposition"].startswith("attachment")
     record = json.loads(exported.content)
-    assert record["plans"][0]["id"] == plan.pk and record["intakes"]
+    assert record["plans"][0]["id"] == plan.pk and record["sessions"][0]["needles_removed"] == 6
 
-    events = AuditEvent.objects.filter(patient_id=patient.pk)
-    actions = {(e.action, e.what) for e in events}
-    assert (Action.CREATE, f"plan {plan.pk}") in actions
-    assert (Action.VIEW, f"plan {plan.pk}") in actions
-    assert (Action.EXPORT, f"patient {patient.pk} record") in actions
+    events = list(AuditEvent.objects.filter(patient_id=patient.pk))
+    said = [(e.action, e.what.split(" ")[0]) for e in events]
+    for expected in [
+        (Action.VIEW, "new"),
+        (Action.CREATE, "intake"),
+        (Action.CREATE, "decision"),
+        (Action.CREATE, "plan"),
+        (Action.VIEW, "plan"),
+        (Action.CREATE, "session"),
+        (Action.CHANGE, "session"),
+        (Action.CREATE, "adverse"),
+        (Action.CREATE, "score"),
+        (Action.CREATE, "message"),
+        (Action.EXPORT, "patient"),
+    ]:
+        assert expected in said, expected
+    assert said.count((Action.VIEW, "patient")) >= 1, "the page shown with the score error"
+    assert {(e.action, e.what) for e in events} >= {(Action.CHANGE, f"session {session.pk} closed")}
     assert all(e.username == "alice" and e.clinic == clinics["home"] for e in events)
     assert all(e.ip_address == "127.0.0.1" for e in events)
+
+
+def test_search_words_stay_out_of_the_trail(clinics: dict[str, Any]) -> None:
+    signed_in(clinics["practitioner"]).get("/patients/?q=Fenwick")
+    event = AuditEvent.objects.get(what="patient list (search)")
+    assert "Fenwick" not in event.path and event.path == "/patients/"
 
 
 def test_the_audit_trail_is_append_only(clinics: dict[str, Any]) -> None:
@@ -419,6 +485,13 @@ def test_django_admin_is_for_clinic_admins_scoped_to_their_clinic(
         302,
         404,
     }
+    patients = admin.get("/admin/clinics/patient/")
+    assert {p.family_name for p in patients.context["cl"].result_list} == {"Fenwick"}
+    own = clinics["patient"].pk
+    assert admin.get(f"/admin/clinics/patient/{own}/change/").status_code == 200
+    assert AuditEvent.objects.filter(what=f"patient {own} (admin)", username="dora").exists()
+    assert admin.post(f"/admin/clinics/patient/{own}/delete/", {"post": "yes"}).status_code == 403
+    assert clinics["patient"].__class__.objects.filter(pk=own).exists()
     kb = admin.get("/admin/knowledge/")
     assert kb.status_code == 200 and b"bl23" in kb.content
     entry = admin.get("/admin/knowledge/bl23/")
@@ -442,3 +515,103 @@ def test_the_models_and_migrations_agree() -> None:
     out = StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
     assert "No changes detected" in out.getvalue()
+
+
+# Safety of the pathway over time -------------------------------------------------------
+
+
+def test_a_newer_intake_with_a_red_flag_stops_plans_and_sessions(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["practitioner"])
+    patient = clinics["patient"]
+    old = make_intake(client, patient)
+    plan = make_plan(client, old)
+    make_intake(client, patient, red_flags=["rf-saddle-anaesthesia"])
+
+    again = client.post(reverse("plan-create", args=[old.pk]), {"start": date.today()})
+    assert again.status_code == 400 and "newer intake" in again.context["plan_problem"]
+    refused = client.post(reverse("session-create", args=[plan.pk]), {"day": date.today()})
+    assert refused.status_code == 409
+    emergency = knowledge_base().triage_levels["triage-emergency"].label
+    assert refused.context["session_problem"].startswith(emergency)
+    assert SessionRecord.objects.count() == 0
+    banner = client.get(reverse("intake-detail", args=[old.pk]))
+    assert banner.context["superseded_by"] is not None
+
+
+def test_a_later_decision_withdraws_an_approval_and_dates_cannot_be_ahead(
+    clinics: dict[str, Any],
+) -> None:
+    client = signed_in(clinics["practitioner"])
+    intake = make_intake(client, clinics["patient"], devices=["pacemaker"])
+    url = reverse("intake-detail", args=[intake.pk])
+    future = client.post(url, {"kind": "clearance_received", "on": date.today() + timedelta(1)})
+    assert future.status_code == 400 and "future" in str(future.context["decision_form"].errors)
+    client.post(url, {"kind": "clearance_received", "on": date.today()})
+    assert client.get(url).context["screening"]["triage"]["plan_allowed"] is True
+    client.post(url, {"kind": "declined", "on": date.today(), "note": "Cardiologist says no"})
+    assert client.get(url).context["screening"]["triage"]["plan_allowed"] is False
+    refused = client.post(reverse("plan-create", args=[intake.pk]), {"start": date.today()})
+    assert refused.status_code == 400 and PlanRecord.objects.count() == 0
+
+
+def test_a_course_is_judged_on_its_own_scores(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["practitioner"])
+    patient = clinics["patient"]
+    url = reverse("score-create", args=[patient.pk])
+    last_year = date.today() - timedelta(days=400)
+    for days, value in ((0, "9"), (60, "2")):
+        client.post(url, {"instrument": "nrs", "value": value, "day": last_year + timedelta(days)})
+    start = date.today() - timedelta(weeks=8)
+    plan = make_plan(client, make_intake(client, patient, nrs=""), start=start)
+    for weeks, value in ((0, "6"), (8, "6")):
+        client.post(
+            url, {"instrument": "nrs", "value": value, "day": start + timedelta(weeks=weeks)}
+        )
+    outcome = client.get(reverse("plan-detail", args=[plan.pk])).context["outcome"]
+    nrs = outcome["measures"][0]
+    assert (nrs["baseline"], nrs["latest"], nrs["responder"]) == (6.0, 6.0, False)
+    assert outcome["decision"] != "continue"
+
+
+def test_the_pain_at_intake_is_the_courses_baseline(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["practitioner"])
+    make_intake(client, clinics["patient"], nrs="7")
+    score = ScoreRecord.objects.get()
+    assert (score.instrument, float(score.value), score.day) == ("nrs", 7.0, date.today())
+
+
+def test_starting_a_session_names_a_bad_date_and_one_session_is_open_at_a_time(
+    clinics: dict[str, Any],
+) -> None:
+    client = signed_in(clinics["practitioner"])
+    plan = make_plan(client, make_intake(client, clinics["patient"]))
+    url = reverse("session-create", args=[plan.pk])
+    bad = client.post(url, {"day": "31/02/2026"})
+    assert bad.status_code == 400 and "day" in bad.context["session_form"].errors
+    assert SessionRecord.objects.count() == 0
+    first = open_session(client, plan)
+    second = client.post(url, {"day": date.today()})
+    assert second.status_code == 409
+    assert f"Session {first.number} is still open" in second.context["session_problem"]
+    client.post(reverse("session-detail", args=[first.pk]), chart(close="1"))
+    assert open_session(client, plan).number == 2
+
+
+def test_typing_into_a_closed_session_is_shown_back_not_saved(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["practitioner"])
+    plan = make_plan(client, make_intake(client, clinics["patient"]))
+    session = open_session(client, plan)
+    url = reverse("session-detail", args=[session.pk])
+    client.post(url, chart(close="1"))
+    late = client.post(url, chart(advice="Forgot: ice pack advice"))
+    assert late.status_code == 409
+    assert b"Forgot: ice pack advice" in late.content
+    session.refresh_from_db()
+    assert session.advice == "Keep walking daily."
+
+
+def test_csrf_is_enforced_on_the_live_preview(clinics: dict[str, Any]) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(clinics["practitioner"])
+    url = reverse("intake-preview", args=[clinics["patient"].pk])
+    assert client.post(url, intake_data()).status_code == 403

@@ -32,6 +32,7 @@ def record(
     patient_id: int | None = None,
     username: str = "",
     user: User | None = None,
+    path: str | None = None,
 ) -> AuditEvent:
     if user is None:
         signed_in = getattr(request, "user", None)
@@ -43,7 +44,7 @@ def record(
         action=action,
         what=what[:200],
         patient_id=patient_id,
-        path=request.get_full_path()[:500],
+        path=(path or request.get_full_path())[:500],
         ip_address=client_ip(request),
         user_agent=request.headers.get("User-Agent", "")[:300],
     )

@@ -18,7 +18,6 @@ DEMO_ANSWERS = {
     "pain_sites": ["lumbar", "buttock"],
     "conditions": ["chronic-low-back-pain"],
     "history": ["diabetes"],
-    "nrs": 7.0,
     "startback": {f"startback-{i}": int(i in (1, 2, 4)) for i in range(1, 10)},
 }
 # Weeks after the start, pain before the session, and RMDQ where it was asked.
@@ -58,7 +57,7 @@ def load_demo_course(patient: Patient, practitioner: User, today: date | None = 
             advice="Keep active; walk daily.",
         )
         session.refresh_from_db()
-        service.close_session(session)
+        service.close_session(session, practitioner)
         if rmdq is not None:
             service.record_score(patient.clinic, patient, practitioner, "rmdq", Decimal(rmdq), day)
     return True

@@ -164,6 +164,13 @@ class DecisionForm(forms.ModelForm[Decision]):
         widgets = {"on": DateInput()}
         labels = {"on": "Date", "kind": "Decision"}
 
+    def clean_on(self) -> date:
+        # An approval or referral is recorded once it has happened, never ahead of time.
+        value: date = self.cleaned_data["on"]
+        if value > date.today():
+            raise forms.ValidationError("This date is in the future.")
+        return value
+
 
 class PlanForm(forms.Form):
     start = forms.DateField(widget=DateInput(), label="First session")
@@ -221,9 +228,12 @@ class SessionForm(forms.ModelForm[SessionRecord]):
             "nrs_after": "Pain after (NRS 0-10)",
             "advice": "Advice given",
         }
+        help_texts = {"needle_type": ""}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # STRICTA's order: the points first, then needles, stimulation and retention.
+        self.order_fields(["day", "points_text"])
         _choices_of(self, "response_sought").choices = [("", "-"), *Response.choices]
         _choices_of(self, "stimulation").choices = [("", "-"), *Stimulation.choices]
         for name in ("nrs_before", "nrs_after"):
@@ -301,7 +311,7 @@ class MessageForm(forms.Form):
 
 
 class SessionStartForm(forms.Form):
-    day = forms.DateField(widget=DateInput(), label="Session date")
+    day = forms.DateField(widget=DateInput(attrs={"id": "session-day"}), label="Session date")
 
 
 class ScoreForm(forms.Form):

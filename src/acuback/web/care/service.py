@@ -50,11 +50,12 @@ def run_screening(answers: dict[str, Any], clearance: date | None = None) -> Scr
     return screen(read_intake(_with_clearance(answers, clearance), kb), kb)
 
 
+@transaction.atomic
 def record_intake(
     clinic: Clinic, patient: Patient, user: User, answers: dict[str, Any]
 ) -> IntakeRecord:
     result = run_screening(answers)
-    return IntakeRecord.objects.create(
+    intake = IntakeRecord.objects.create(
         clinic=clinic,
         patient=patient,
         created_by=user,
@@ -62,6 +63,12 @@ def record_intake(
         triage_level=result.level.value,
         screening=result.to_json(),
     )
+    if answers.get("nrs") is not None:
+        # The pain at intake is the course's baseline.
+        record_score(
+            clinic, patient, user, "nrs", Decimal(str(answers["nrs"])), timezone.localdate()
+        )
+    return intake
 
 
 def get_record(model: type[M], clinic: Clinic, pk: int) -> M:
@@ -73,8 +80,35 @@ def get_record(model: type[M], clinic: Clinic, pk: int) -> M:
 
 
 def clearance_of(intake: IntakeRecord) -> date | None:
-    received = intake.decisions.filter(kind=DecisionKind.CLEARANCE_RECEIVED).first()
-    return received.on if received else None
+    """The doctor's approval, if the latest decision on the intake is that approval.
+
+    A later referral, deferral or refusal withdraws an earlier approval.
+    """
+    latest = intake.decisions.order_by("-created", "-id").first()
+    if latest is None or latest.kind != DecisionKind.CLEARANCE_RECEIVED:
+        return None
+    return latest.on
+
+
+def latest_intake(patient: Patient) -> IntakeRecord | None:
+    return IntakeRecord.objects.filter(patient=patient).order_by("-created", "-id").first()
+
+
+def treatment_blocker(patient: Patient, intake: IntakeRecord | None = None) -> str | None:
+    """Why no plan may be drafted or session opened now, or None when care may go on.
+
+    Only the patient's newest intake counts: a red flag found later stops a course
+    planned from an earlier, clear intake.
+    """
+    newest = latest_intake(patient)
+    if newest is None:
+        return "Record an intake first."
+    if intake is not None and intake.pk != newest.pk:
+        return "A newer intake exists; plan from that one."
+    screening = current_screening(newest)
+    if not screening.plan_allowed:
+        return f"{screening.action.label}: {screening.action.text}"
+    return None
 
 
 def current_screening(intake: IntakeRecord) -> Screening:
@@ -99,6 +133,8 @@ class PlanNotAllowed(Exception):
 
 
 def draft_plan(intake: IntakeRecord, user: User, start: date) -> PlanRecord:
+    if blocker := treatment_blocker(intake.patient, intake):
+        raise PlanNotAllowed(blocker)
     kb = knowledge_base()
     parsed = read_intake(_with_clearance(intake.answers, clearance_of(intake)), kb)
     result = screen(parsed, kb)
@@ -137,12 +173,28 @@ def next_session_number(plan: PlanRecord) -> int:
     return (last.number + 1) if last else 1
 
 
+class SessionNotOpenable(Exception):
+    """Triage or an unfinished session stands in the way of a new one."""
+
+
+def _side(point: dict[str, Any]) -> str:
+    if point["side"] == "bilateral":
+        return "both"
+    # Governor and Conception vessel points sit on the midline; any other single point
+    # (Ashi) is charted on both sides until the practitioner says which.
+    return "midline" if (point.get("who_code") or "")[:2] in {"GV", "CV"} else "both"
+
+
 def open_session(plan: PlanRecord, user: User, day: date) -> SessionRecord:
     """Open the next session with the plan's points filled in, ready to chart."""
-    points = [
-        {"code": p["code"], "side": "both" if p["side"] == "bilateral" else "midline"}
-        for p in plan.plan["points"]
-    ]
+    if blocker := treatment_blocker(plan.patient):
+        raise SessionNotOpenable(blocker)
+    unfinished = plan.sessions.filter(closed__isnull=True).first()
+    if unfinished is not None:
+        raise SessionNotOpenable(
+            f"Session {unfinished.number} is still open: close it before starting another."
+        )
+    points = [{"code": p["code"], "side": _side(p)} for p in plan.plan["points"]]
     return SessionRecord.objects.create(
         clinic=plan.clinic,
         patient=plan.patient,
@@ -167,7 +219,7 @@ def record_adverse_event(session: SessionRecord, user: User, data: dict[str, Any
 
 
 @transaction.atomic
-def close_session(session: SessionRecord) -> SessionRecord:
+def close_session(session: SessionRecord, user: User) -> SessionRecord:
     if session.needles_inserted is None or session.needles_removed is None:
         raise SessionNotClosable("Count the needles inserted and removed before closing.")
     if session.needles_inserted != session.needles_removed:
@@ -189,7 +241,7 @@ def close_session(session: SessionRecord) -> SessionRecord:
                 "patient": session.patient,
                 "value": session.nrs_before,
                 "day": session.day,
-                "created_by": session.created_by,
+                "created_by": user,
             },
         )
     return session
@@ -213,9 +265,19 @@ def record_score(
     )
 
 
-def score_series(patient: Patient) -> dict[str, list[tuple[date, float]]]:
+def course_began(plan: PlanRecord) -> date:
+    """Scores from this day on belong to the course: its intake, or its start if earlier."""
+    return min(timezone.localdate(plan.intake.created), plan.start)
+
+
+def score_series(
+    patient: Patient, since: date | None = None
+) -> dict[str, list[tuple[date, float]]]:
     series: dict[str, list[tuple[date, float]]] = {}
-    for score in ScoreRecord.objects.filter(patient=patient).order_by("day", "id"):
+    scores = ScoreRecord.objects.filter(patient=patient)
+    if since is not None:
+        scores = scores.filter(day__gte=since)
+    for score in scores.order_by("day", "id"):
         series.setdefault(score.instrument, []).append((score.day, float(score.value)))
     return series
 
@@ -223,9 +285,11 @@ def score_series(patient: Patient) -> dict[str, list[tuple[date, float]]]:
 def outcome_for(patient: Patient, plan: PlanRecord | None = None) -> OutcomeDecision | None:
     """The engine's continue/extend/change/stop from the recorded scores, once it can judge."""
     kb = knowledge_base()
+    # A course is judged on its own scores: an earlier course's baseline would flatter it.
+    since = course_began(plan) if plan is not None else None
     scores = {
         code: [{"date": d.isoformat(), "value": v} for d, v in points]
-        for code, points in score_series(patient).items()
+        for code, points in score_series(patient, since).items()
     }
     if not any(len(points) >= 2 for points in scores.values()):
         return None
@@ -251,11 +315,12 @@ def review_points(plan: PlanRecord, today: date) -> list[ReviewPoint]:
     return points
 
 
-def outcome_charts(patient: Patient) -> list[str]:
+def outcome_charts(patient: Patient, plan: PlanRecord | None = None) -> list[str]:
     kb = knowledge_base()
+    since = course_began(plan) if plan is not None else None
     thresholds = {t.instrument: t for t in kb.thresholds.values()}
     charts = []
-    for code, points in score_series(patient).items():
+    for code, points in score_series(patient, since).items():
         instrument, threshold = kb.instruments[code], thresholds[code]
         baseline = points[0][1]
         # Either rule makes a responder, so the smaller of the two is the line that counts.

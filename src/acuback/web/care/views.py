@@ -15,7 +15,8 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -32,12 +33,30 @@ View = Callable[..., HttpResponse]
 POINT_ROLES = ("local", "adjacent", "distal", "auricular")
 
 
+# The record each URL names, so that `clinical` answers 404 for another clinic's record
+# before it answers 403 for a role: nobody learns anything about another clinic.
+SCOPED: dict[str, type[Model]] = {
+    "patient_id": Patient,
+    "intake_id": IntakeRecord,
+    "plan_id": PlanRecord,
+    "session_id": SessionRecord,
+}
+
+
 def clinical(view: View) -> View:
     """Practitioners and clinic admins; reception books and greets but reads no notes."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         membership = clinics.membership_of(request.user)
+        for name, model in SCOPED.items():
+            if (
+                name in kwargs
+                and not model._default_manager.filter(
+                    clinic=membership.clinic, pk=kwargs[name]
+                ).exists()
+            ):
+                raise Http404("No such record")
         if membership.role == Role.RECEPTION:
             raise PermissionDenied("Clinical records are for practitioners.")
         return view(request, membership.clinic, *args, **kwargs)
@@ -59,13 +78,20 @@ def _engine_error(form: Any, exc: IntakeError | ScoringError) -> None:
     form.add_error(name if name in form.fields else None, getattr(exc, "message", str(exc)))
 
 
+def viewed(request: HttpRequest, what: str, patient: Patient) -> None:
+    record(request, Action.VIEW, what, clinic=patient.clinic, patient_id=patient.pk)
+
+
+def changed(request: HttpRequest, action: Action, what: str, patient: Patient) -> None:
+    record(request, action, what, clinic=patient.clinic, patient_id=patient.pk)
+
+
 @login_required
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     membership = clinics.membership_of(request.user)
     patient = clinics.patient_of(membership.clinic, patient_id)
-    record(request, Action.VIEW, f"patient {patient.pk}", clinic=patient.clinic,
-           patient_id=patient.pk)  # fmt: skip
     if membership.role == Role.RECEPTION:
+        viewed(request, f"patient {patient.pk} (demographics)", patient)
         return render(request, "care/patient_detail.html", {"patient": patient, "clinical": False})
     return _patient_page(request, patient)
 
@@ -77,12 +103,13 @@ def _patient_page(
     message_form: forms.MessageForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    viewed(request, f"patient {patient.pk}", patient)
     plan = PlanRecord.objects.filter(patient=patient).first()
     context = {
         "patient": patient,
         "clinical": True,
         "timeline": service.timeline(patient),
-        "charts": service.outcome_charts(patient),
+        "charts": service.outcome_charts(patient, plan),
         "outcome": _outcome_json(patient, plan),
         "plan": plan,
         "score_form": score_form or forms.ScoreForm(initial={"day": date.today()}),
@@ -107,7 +134,7 @@ def score_create(request: HttpRequest, clinic: Clinic, patient_id: int) -> HttpR
     score = service.record_score(
         clinic, patient, staff(request), data["instrument"], data["value"], data["day"]
     )
-    record(request, Action.CREATE, f"score {score.pk}", clinic=clinic, patient_id=patient.pk)
+    changed(request, Action.CREATE, f"score {score.pk}", patient)
     return redirect("patient-detail", patient_id=patient.pk)
 
 
@@ -119,15 +146,14 @@ def message_create(request: HttpRequest, clinic: Clinic, patient_id: int) -> Htt
     if not form.is_valid():
         return _patient_page(request, patient, message_form=form, status=400)
     message = service.record_message(clinic, patient, staff(request), form.cleaned_data["body"])
-    record(request, Action.CREATE, f"message {message.pk}", clinic=clinic, patient_id=patient.pk)
+    changed(request, Action.CREATE, f"message {message.pk}", patient)
     return redirect("patient-detail", patient_id=patient.pk)
 
 
 @clinical
 def patient_export(request: HttpRequest, clinic: Clinic, patient_id: int) -> HttpResponse:
     patient = clinics.patient_of(clinic, patient_id)
-    record(request, Action.EXPORT, f"patient {patient.pk} record", clinic=clinic,
-           patient_id=patient.pk)  # fmt: skip
+    changed(request, Action.EXPORT, f"patient {patient.pk} record", patient)
     body = json.dumps(service.export_patient(patient), indent=2, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="patient-{patient.pk}.json"'
@@ -144,9 +170,9 @@ def intake_new(request: HttpRequest, clinic: Clinic, patient_id: int) -> HttpRes
         except (IntakeError, ScoringError) as exc:
             _engine_error(form, exc)
         else:
-            record(request, Action.CREATE, f"intake {intake.pk}", clinic=clinic,
-                   patient_id=patient.pk)  # fmt: skip
+            changed(request, Action.CREATE, f"intake {intake.pk}", patient)
             return redirect("intake-detail", intake_id=intake.pk)
+    viewed(request, f"new intake form for patient {patient.pk}", patient)
     screening = _preview(form) if form.is_bound else None
     return render(
         request,
@@ -175,7 +201,11 @@ def screening_context(result: dict[str, Any] | str | None) -> dict[str, Any]:
 @clinical
 @require_POST
 def intake_preview(request: HttpRequest, clinic: Clinic, patient_id: int) -> HttpResponse:
-    """The live triage panel: the intake form posts here on every change."""
+    """The live triage panel: the intake form posts here on every change.
+
+    Not audited: it shows only what the practitioner has just typed, nothing stored, and
+    would write an event per keystroke. The saved intake is audited.
+    """
     patient = clinics.patient_of(clinic, patient_id)
     result = _preview(forms.IntakeForm(request.POST, patient=patient))
     return render(request, "care/_screening.html", screening_context(result))
@@ -185,18 +215,14 @@ def intake_preview(request: HttpRequest, clinic: Clinic, patient_id: int) -> Htt
 def intake_detail(request: HttpRequest, clinic: Clinic, intake_id: int) -> HttpResponse:
     intake = service.get_record(IntakeRecord, clinic, intake_id)
     decision_form = forms.DecisionForm(request.POST or None)
-    if request.method == "POST":
-        if decision_form.is_valid():
-            data = decision_form.cleaned_data
-            decision = service.record_decision(
-                intake, staff(request), data["kind"], data["on"], data["note"]
-            )
-            record(request, Action.CREATE, f"decision {decision.pk} on intake {intake.pk}",
-                   clinic=clinic, patient_id=intake.patient.pk)  # fmt: skip
-            return redirect("intake-detail", intake_id=intake.pk)
-    else:
-        record(request, Action.VIEW, f"intake {intake.pk}", clinic=clinic,
-               patient_id=intake.patient.pk)  # fmt: skip
+    if request.method == "POST" and decision_form.is_valid():
+        data = decision_form.cleaned_data
+        decision = service.record_decision(
+            intake, staff(request), data["kind"], data["on"], data["note"]
+        )
+        changed(request, Action.CREATE, f"decision {decision.pk} on intake {intake.pk}",
+                intake.patient)  # fmt: skip
+        return redirect("intake-detail", intake_id=intake.pk)
     return _intake_page(request, intake, decision_form=decision_form)
 
 
@@ -207,7 +233,9 @@ def _intake_page(
     plan_form: forms.PlanForm | None = None,
     plan_problem: str | None = None,
 ) -> HttpResponse:
+    viewed(request, f"intake {intake.pk}", intake.patient)
     bound = (decision_form and decision_form.is_bound) or (plan_form and plan_form.is_bound)
+    newest = service.latest_intake(intake.patient)
     return render(
         request,
         "care/intake_detail.html",
@@ -215,6 +243,7 @@ def _intake_page(
             "intake": intake,
             "patient": intake.patient,
             "screening": service.current_screening(intake).to_json(),
+            "superseded_by": newest if newest and newest.pk != intake.pk else None,
             "answers": intake.answers,
             "decisions": intake.decisions.all(),
             "decision_form": decision_form or forms.DecisionForm(),
@@ -237,14 +266,23 @@ def plan_create(request: HttpRequest, clinic: Clinic, intake_id: int) -> HttpRes
         plan = service.draft_plan(intake, staff(request), form.cleaned_data["start"])
     except service.PlanNotAllowed as exc:
         return _intake_page(request, intake, plan_form=form, plan_problem=str(exc))
-    record(request, Action.CREATE, f"plan {plan.pk}", clinic=clinic, patient_id=plan.patient.pk)
+    changed(request, Action.CREATE, f"plan {plan.pk}", plan.patient)
     return redirect("plan-detail", plan_id=plan.pk)
 
 
 @clinical
 def plan_detail(request: HttpRequest, clinic: Clinic, plan_id: int) -> HttpResponse:
-    plan = service.get_record(PlanRecord, clinic, plan_id)
-    record(request, Action.VIEW, f"plan {plan.pk}", clinic=clinic, patient_id=plan.patient.pk)
+    return _plan_page(request, service.get_record(PlanRecord, clinic, plan_id))
+
+
+def _plan_page(
+    request: HttpRequest,
+    plan: PlanRecord,
+    session_form: forms.SessionStartForm | None = None,
+    session_problem: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    viewed(request, f"plan {plan.pk}", plan.patient)
     today = date.today()
     reviews = service.review_points(plan, today)
     return render(
@@ -260,12 +298,14 @@ def plan_detail(request: HttpRequest, clinic: Clinic, plan_id: int) -> HttpRespo
             "body_map": service.plan_body_map(plan),
             "sessions": plan.sessions.all(),
             "next_number": service.next_session_number(plan),
+            "session_form": session_form or forms.SessionStartForm(initial={"day": today}),
+            "session_problem": session_problem or service.treatment_blocker(plan.patient),
             "reviews": reviews,
             "review_due": any(r.due for r in reviews),
             "outcome": _outcome_json(plan.patient, plan),
-            "charts": service.outcome_charts(plan.patient),
-            "today": today,
+            "charts": service.outcome_charts(plan.patient, plan),
         },
+        status=status,
     )
 
 
@@ -274,10 +314,13 @@ def plan_detail(request: HttpRequest, clinic: Clinic, plan_id: int) -> HttpRespo
 def session_create(request: HttpRequest, clinic: Clinic, plan_id: int) -> HttpResponse:
     plan = service.get_record(PlanRecord, clinic, plan_id)
     form = forms.SessionStartForm(request.POST)
-    day = form.cleaned_data["day"] if form.is_valid() else date.today()
-    session = service.open_session(plan, staff(request), day)
-    record(request, Action.CREATE, f"session {session.pk}", clinic=clinic,
-           patient_id=plan.patient.pk)  # fmt: skip
+    if not form.is_valid():
+        return _plan_page(request, plan, session_form=form, status=400)
+    try:
+        session = service.open_session(plan, staff(request), form.cleaned_data["day"])
+    except service.SessionNotOpenable as exc:
+        return _plan_page(request, plan, form, session_problem=str(exc), status=409)
+    changed(request, Action.CREATE, f"session {session.pk}", plan.patient)
     return redirect("session-detail", session_id=session.pk)
 
 
@@ -285,32 +328,24 @@ def session_create(request: HttpRequest, clinic: Clinic, plan_id: int) -> HttpRe
 def session_detail(request: HttpRequest, clinic: Clinic, session_id: int) -> HttpResponse:
     session = service.get_record(SessionRecord, clinic, session_id)
     if request.method != "POST":
-        record(request, Action.VIEW, f"session {session.pk}", clinic=clinic,
-               patient_id=session.patient.pk)  # fmt: skip
         return _session_page(request, session, forms.SessionForm(instance=session))
-    if session.closed:
-        return _session_page(
-            request,
-            session,
-            forms.SessionForm(instance=session),
-            problem="This session is closed; its chart can no longer be changed.",
-            status=409,
-        )
     form = forms.SessionForm(request.POST, instance=session)
+    if session.closed:
+        # Shown with what was typed, so it can be copied into a note; nothing is saved.
+        problem = "This session is closed; its chart can no longer be changed."
+        return _session_page(request, session, form, problem=problem, status=409)
     if not form.is_valid():
         return _session_page(request, session, form, status=400)
     session = form.save()
-    record(request, Action.CHANGE, f"session {session.pk}", clinic=clinic,
-           patient_id=session.patient.pk)  # fmt: skip
+    changed(request, Action.CHANGE, f"session {session.pk}", session.patient)
     if "close" not in request.POST:
         return redirect("session-detail", session_id=session.pk)
     try:
-        service.close_session(session)
+        service.close_session(session, staff(request))
     except service.SessionNotClosable as exc:
         # The chart is saved; only closing waits until every needle is accounted for.
         return _session_page(request, session, form, problem=str(exc), status=409)
-    record(request, Action.CHANGE, f"session {session.pk} closed", clinic=clinic,
-           patient_id=session.patient.pk)  # fmt: skip
+    changed(request, Action.CHANGE, f"session {session.pk} closed", session.patient)
     return redirect("plan-detail", plan_id=session.plan.pk)
 
 
@@ -322,6 +357,7 @@ def _session_page(
     problem: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    viewed(request, f"session {session.pk}", session.patient)
     return render(
         request,
         "care/session_form.html",
@@ -347,6 +383,5 @@ def adverse_event_create(request: HttpRequest, clinic: Clinic, session_id: int) 
         chart = forms.SessionForm(instance=session)
         return _session_page(request, session, chart, event_form=form, status=400)
     event = service.record_adverse_event(session, staff(request), form.cleaned_data)
-    record(request, Action.CREATE, f"adverse event {event.pk}", clinic=clinic,
-           patient_id=session.patient.pk)  # fmt: skip
+    changed(request, Action.CREATE, f"adverse event {event.pk}", session.patient)
     return redirect("session-detail", session_id=session.pk)

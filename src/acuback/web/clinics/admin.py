@@ -10,6 +10,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
+from acuback.web.audit.models import Action
+from acuback.web.audit.service import record
 from acuback.web.clinics.models import Clinic, Membership, Patient, Role
 from acuback.web.clinics.service import clinic_of, is_clinic_admin
 
@@ -87,14 +89,53 @@ class MembershipAdmin(ClinicScoped):
 
 @admin.register(Patient)
 class PatientAdmin(ClinicScoped):
+    """Demographics only; every look and change goes to the audit trail."""
+
     list_display = ["family_name", "given_name", "date_of_birth"]
     search_fields = ["family_name", "given_name"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # Clinical records are kept: deleting a patient would take their notes with them.
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        record(request, Action.VIEW, "patient list (admin)", clinic=_own_clinic(request),
+               path=request.path)  # fmt: skip
+        return super().changelist_view(request, extra_context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        patient = self.get_object(request, object_id)
+        if patient is not None and request.method == "GET":
+            record(request, Action.VIEW, f"patient {patient.pk} (admin)",
+                   clinic=patient.clinic, patient_id=patient.pk)  # fmt: skip
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        action = Action.CHANGE if change else Action.CREATE
+        record(request, action, f"patient {obj.pk} (admin)", clinic=obj.clinic,
+               patient_id=obj.pk)  # fmt: skip
 
 
 class MembershipInline(admin.StackedInline[Membership, Any]):
     model = Membership
     can_delete = False
     fields = ["role"]
+
+    def _allowed(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser or is_clinic_admin(request.user))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A clinic admin's new account joins their clinic in save_model, not here.
+        return bool(request.user.is_superuser)
 
 
 admin.site.unregister(User)

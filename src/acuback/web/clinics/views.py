@@ -27,6 +27,7 @@ def patient_list(request: HtmxRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     patients = service.patients_of(clinic, query)
     # The search words are left out of the trail: they are often a patient's name.
-    record(request, Action.VIEW, "patient list" + (" (search)" if query else ""), clinic=clinic)
+    what = "patient list" + (" (search)" if query else "")
+    record(request, Action.VIEW, what, clinic=clinic, path=request.path)
     template = "clinics/_patient_rows.html" if request.htmx else "clinics/patient_list.html"
     return render(request, template, {"clinic": clinic, "patients": patients, "query": query})
