@@ -74,7 +74,7 @@ def record_intake(
 def get_record(model: type[M], clinic: Clinic, pk: int) -> M:
     # Another clinic's record answers 404, exactly like one that does not exist.
     try:
-        return model.objects.select_related("patient").get(clinic=clinic, pk=pk)  # type: ignore[attr-defined,no-any-return]
+        return model._default_manager.select_related("patient").get(clinic=clinic, pk=pk)
     except ObjectDoesNotExist as exc:
         raise Http404("No such record") from exc
 
