@@ -18,6 +18,10 @@ from acuback.web.clinics.service import clinic_of, is_clinic_admin
 User = get_user_model()
 
 
+def _admin_may(request: HttpRequest) -> bool:
+    return bool(request.user.is_superuser or is_clinic_admin(request.user))
+
+
 def _own_clinic(request: HttpRequest) -> Clinic | None:
     """None for a superuser (no scoping); the admin's clinic otherwise."""
     return None if request.user.is_superuser else clinic_of(request.user)
@@ -32,7 +36,7 @@ class ClinicScoped(admin.ModelAdmin[Any]):
         return queryset if clinic is None else queryset.filter(**{self.clinic_path: clinic})
 
     def _allowed(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_superuser or is_clinic_admin(request.user))
+        return _admin_may(request)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._allowed(request)
@@ -125,7 +129,7 @@ class MembershipInline(admin.StackedInline[Membership, Any]):
     fields = ["role"]
 
     def _allowed(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_superuser or is_clinic_admin(request.user))
+        return _admin_may(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._allowed(request)
