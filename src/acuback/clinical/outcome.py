@@ -114,8 +114,22 @@ def read_series(raw: Any, kb: KnowledgeBase) -> Series:
     return series
 
 
+def threshold_for(kb: KnowledgeBase, instrument: str) -> Threshold:
+    return next(t for t in kb.thresholds.values() if t.instrument == instrument)
+
+
+def important_change(threshold: Threshold, baseline: float) -> float:
+    """The smallest change from this baseline that counts as important.
+
+    Either rule is enough (points, or a share of the baseline), so the smaller decides.
+    """
+    if not baseline:
+        return threshold.absolute
+    return min(threshold.absolute, threshold.relative * baseline)
+
+
 def _measure(instrument: str, scores: list[Score], kb: KnowledgeBase) -> Measure:
-    threshold = next(t for t in kb.thresholds.values() if t.instrument == instrument)
+    threshold = threshold_for(kb, instrument)
     higher_is_worse = kb.instruments[instrument].higher_is_worse
     baseline, latest = scores[0].value, scores[-1].value
     change = (baseline - latest) if higher_is_worse else (latest - baseline)

@@ -16,7 +16,13 @@ from django.utils import timezone
 
 from acuback.clinical.course_plan import course_plan
 from acuback.clinical.intake import read_intake
-from acuback.clinical.outcome import OutcomeDecision, decide, read_series
+from acuback.clinical.outcome import (
+    OutcomeDecision,
+    decide,
+    important_change,
+    read_series,
+    threshold_for,
+)
 from acuback.clinical.screening import Screening, screen
 from acuback.knowledge.loader import knowledge_base
 from acuback.web.care.models import (
@@ -265,35 +271,36 @@ def record_score(
     )
 
 
-def course_began(plan: PlanRecord) -> date:
-    """Scores from this day on belong to the course: its intake, or its start if earlier."""
-    return min(timezone.localdate(plan.intake.created), plan.start)
+CourseScores = dict[str, list[tuple[date, float]]]
 
 
-def score_series(
-    patient: Patient, since: date | None = None
-) -> dict[str, list[tuple[date, float]]]:
-    series: dict[str, list[tuple[date, float]]] = {}
+def course_scores(patient: Patient, plan: PlanRecord | None = None) -> CourseScores:
+    """Scores by instrument, oldest first; with a plan, only those of its course.
+
+    A course is judged on its own scores, from its intake or its start if earlier: an
+    earlier course's baseline would flatter it.
+    """
     scores = ScoreRecord.objects.filter(patient=patient)
-    if since is not None:
-        scores = scores.filter(day__gte=since)
+    if plan is not None:
+        began = min(timezone.localdate(plan.intake.created), plan.start)
+        scores = scores.filter(day__gte=began)
+    series: CourseScores = {}
     for score in scores.order_by("day", "id"):
         series.setdefault(score.instrument, []).append((score.day, float(score.value)))
     return series
 
 
-def outcome_for(patient: Patient, plan: PlanRecord | None = None) -> OutcomeDecision | None:
-    """The engine's continue/extend/change/stop from the recorded scores, once it can judge."""
-    kb = knowledge_base()
-    # A course is judged on its own scores: an earlier course's baseline would flatter it.
-    since = course_began(plan) if plan is not None else None
-    scores = {
-        code: [{"date": d.isoformat(), "value": v} for d, v in points]
-        for code, points in score_series(patient, since).items()
-    }
-    if not any(len(points) >= 2 for points in scores.values()):
+def outcome_for(series: CourseScores, plan: PlanRecord | None = None) -> OutcomeDecision | None:
+    """The engine's continue/extend/change/stop from the scores, once it can judge."""
+    if not any(len(points) >= 2 for points in series.values()):
         return None
-    raw: dict[str, Any] = {"scores": scores}
+    kb = knowledge_base()
+    raw: dict[str, Any] = {
+        "scores": {
+            code: [{"date": d.isoformat(), "value": v} for d, v in points]
+            for code, points in series.items()
+        }
+    }
     if plan is not None:
         raw["start"] = plan.start.isoformat()
     return decide(read_series(raw, kb), kb, today=date.today())
@@ -315,16 +322,12 @@ def review_points(plan: PlanRecord, today: date) -> list[ReviewPoint]:
     return points
 
 
-def outcome_charts(patient: Patient, plan: PlanRecord | None = None) -> list[str]:
+def outcome_charts(series: CourseScores) -> list[str]:
     kb = knowledge_base()
-    since = course_began(plan) if plan is not None else None
-    thresholds = {t.instrument: t for t in kb.thresholds.values()}
     charts = []
-    for code, points in score_series(patient, since).items():
-        instrument, threshold = kb.instruments[code], thresholds[code]
-        baseline = points[0][1]
-        # Either rule makes a responder, so the smaller of the two is the line that counts.
-        important = min(threshold.absolute, threshold.relative * baseline) or threshold.absolute
+    for code, points in series.items():
+        instrument = kb.instruments[code]
+        important = important_change(threshold_for(kb, code), points[0][1])
         charts.append(
             outcome_chart(
                 ChartSeries(code, instrument.label, instrument.maximum, points, important)

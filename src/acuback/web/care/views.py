@@ -105,12 +105,13 @@ def _patient_page(
 ) -> HttpResponse:
     viewed(request, f"patient {patient.pk}", patient)
     plan = PlanRecord.objects.filter(patient=patient).first()
+    scores = service.course_scores(patient, plan)
     context = {
         "patient": patient,
         "clinical": True,
         "timeline": service.timeline(patient),
-        "charts": service.outcome_charts(patient, plan),
-        "outcome": _outcome_json(patient, plan),
+        "charts": service.outcome_charts(scores),
+        "outcome": _outcome_json(scores, plan),
         "plan": plan,
         "score_form": score_form or forms.ScoreForm(initial={"day": date.today()}),
         "message_form": message_form or forms.MessageForm(),
@@ -118,8 +119,8 @@ def _patient_page(
     return render(request, "care/patient_detail.html", context, status=status)
 
 
-def _outcome_json(patient: Patient, plan: PlanRecord | None) -> dict[str, Any] | None:
-    decision = service.outcome_for(patient, plan)
+def _outcome_json(scores: service.CourseScores, plan: PlanRecord | None) -> dict[str, Any] | None:
+    decision = service.outcome_for(scores, plan)
     return decision.to_json() if decision else None
 
 
@@ -285,6 +286,7 @@ def _plan_page(
     viewed(request, f"plan {plan.pk}", plan.patient)
     today = date.today()
     reviews = service.review_points(plan, today)
+    scores = service.course_scores(plan.patient, plan)
     return render(
         request,
         "care/plan_detail.html",
@@ -302,8 +304,8 @@ def _plan_page(
             "session_problem": session_problem or service.treatment_blocker(plan.patient),
             "reviews": reviews,
             "review_due": any(r.due for r in reviews),
-            "outcome": _outcome_json(plan.patient, plan),
-            "charts": service.outcome_charts(plan.patient, plan),
+            "outcome": _outcome_json(scores, plan),
+            "charts": service.outcome_charts(scores),
         },
         status=status,
     )

@@ -32,10 +32,6 @@ def clinic_of(user: AbstractBaseUser | AnonymousUser) -> Clinic:
     return membership_of(user).clinic
 
 
-def role_of(user: AbstractBaseUser | AnonymousUser) -> Role:
-    return Role(membership_of(user).role)
-
-
 def is_clinic_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
