@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from datetime import date
 from typing import Any
 
 
@@ -27,7 +28,7 @@ INTAKE = {
     "pain_duration_weeks": 26,
     "conditions": ["chronic-low-back-pain", "sciatica"],
     "devices": ["pacemaker"],
-    "physician_clearance": "2026-01-02",
+    "physician_clearance": "2026-01-02",  # before any start these tests use
     "startback": {f"startback-{i}": int(i in (1, 2, 5, 6)) for i in range(1, 10)},
 }
 
@@ -46,10 +47,11 @@ def test_screen_prints_the_documented_keys(tmp_path: Path) -> None:
 
 
 def test_plan_prints_dated_sessions_and_points(tmp_path: Path) -> None:
-    result = run("plan", write(tmp_path, INTAKE), "--start", "2026-02-02")
+    start = date.today().isoformat()  # a course starts within a year of today
+    result = run("plan", write(tmp_path, INTAKE), "--start", start)
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)["plan"]
-    assert plan["sessions"][0] == {"number": 1, "date": "2026-02-02", "phase": "initial"}
+    assert plan["sessions"][0] == {"number": 1, "date": start, "phase": "initial"}
     assert plan["points"] and all(p["reason"]["sources"] for p in plan["points"])
     assert "electroacupuncture" not in [m["code"] for m in plan["methods"]]
 
@@ -85,3 +87,43 @@ def test_bad_input_exits_2_with_a_message_naming_the_field(tmp_path: Path) -> No
         assert result.returncode == 2, args
         assert result.stdout == ""
         assert words in result.stderr
+
+
+def test_hostile_or_mistyped_input_exits_2_never_a_traceback(tmp_path: Path) -> None:
+    nested = "[" * 100_000 + "]" * 100_000
+    big = json.dumps({**INTAKE, "padding": "x" * 1_100_000})
+    cases = [
+        ({**INTAKE, "age": "40"}, "age: must be a whole number, got '40'"),
+        ({**INTAKE, "age": True}, "age: must be a whole number, got True"),
+        ('{"age": NaN, "pain_duration_weeks": 3}', "NaN"),
+        ('{"age": 40, "pain_duration_weeks": Infinity}', "Infinity"),
+        (nested, "nested too deeply"),
+        (big, "over the 1 MB"),
+        ({**INTAKE, "local_findings": [{"finding": "numb-skin", "region": "thigh",
+                                         "side": "middle"}]}, "local_findings.0.side"),
+    ]  # fmt: skip
+    for index, (data, words) in enumerate(cases):
+        result = run("screen", write(tmp_path, data, f"case{index}.json"))
+        assert result.returncode == 2, (words, result.stderr[-500:])
+        assert words in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_a_course_start_far_away_exits_2(tmp_path: Path) -> None:
+    result = run("plan", write(tmp_path, INTAKE), "--start", "9999-12-31")
+    assert result.returncode == 2
+    assert "--start: 31 Dec 9999 is not within a year of today" in result.stderr
+
+
+def test_plan_records_sides_and_restrictions(tmp_path: Path) -> None:
+    numb = {"finding": "numb-skin", "region": "popliteal", "side": "left"}
+    intake = {**INTAKE, "medications": ["anticoagulant"], "local_findings": [numb]}
+    result = run("plan", write(tmp_path, intake), "--start", date.today().isoformat())
+    out = json.loads(result.stdout)
+    sides = {p["code"]: p["side"] for p in out["plan"]["points"]}
+    assert sides.get("bl40") == "right"
+    assert {"code": "bl40", "side": "left"}.items() <= next(
+        p for p in out["plan"]["excluded_points"] if p["code"] == "bl40"
+    ).items()
+    restriction = next(r for r in out["restricted_methods"] if r["method"] == "manual-acupuncture")
+    assert restriction["reason"]["sources"]

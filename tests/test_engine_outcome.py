@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from acuback.clinical.intake import IntakeError
+from acuback.clinical.base import InputError
 from acuback.clinical.outcome import decide, read_series
 from acuback.knowledge.loader import knowledge_base
 
@@ -59,7 +59,7 @@ def test_extension_is_given_once() -> None:
 
 def test_measures_report_change_and_threshold_with_sources() -> None:
     result = decide(read_series(series("nrs", [8, 5], 6), KB), KB)
-    measure = result.to_json()["measures"][0]
+    measure = result.model_dump(mode="json")["measures"][0]
     assert measure["improvement"] == 3
     assert measure["improvement_percent"] == 37.5
     assert measure["responder"] is True
@@ -77,6 +77,25 @@ def test_measures_report_change_and_threshold_with_sources() -> None:
     ],
 )
 def test_bad_series_names_the_field(raw: dict[str, Any], field: str) -> None:
-    with pytest.raises(IntakeError) as caught:
+    with pytest.raises(InputError) as caught:
         read_series(raw, KB)
     assert caught.value.field == field
+
+
+def test_a_series_with_dates_that_make_no_sense_is_refused() -> None:
+    from acuback.clinical.base import InputError
+    from acuback.clinical.outcome import read_series
+    from acuback.knowledge.loader import knowledge_base
+
+    kb = knowledge_base()
+    nrs = [{"date": "2026-01-05", "value": 7}, {"date": "2026-02-16", "value": 4}]
+    today = date(2026, 2, 20)
+    with pytest.raises(InputError, match="in the future") as future:
+        read_series({"scores": {"nrs": nrs}}, kb, today=date(2026, 2, 1))
+    assert future.value.field == "scores.nrs[1].date"
+    with pytest.raises(InputError, match="after every score") as late:
+        read_series({"start": "2026-03-01", "scores": {"nrs": nrs}}, kb, today=today)
+    assert late.value.field == "start"
+    with pytest.raises(InputError, match="must be a number"):
+        read_series({"scores": {"nrs": [{**nrs[0], "value": "7"}, nrs[1]]}}, kb, today=today)
+    assert read_series({"start": "2026-01-12", "scores": {"nrs": nrs}}, kb, today=today)

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from acuback.clinical.course_plan import course_plan
-from acuback.clinical.intake import Intake, IntakeError, read_intake
+from acuback.clinical.base import InputError
+from acuback.clinical.intake import Intake, read_intake
 from acuback.clinical.screening import Screening, screen
 from acuback.knowledge.loader import KnowledgeBase, knowledge_base
 from acuback.knowledge.schema import TriageLevel
@@ -57,14 +58,14 @@ def flags_of(kb: KnowledgeBase, pathology: str, *, prerequisite: bool = False) -
         ({"pain_duration_weeks": -1}, "pain_duration_weeks", "greater than or equal to 0"),
         ({"pregnancy_weeks": 10}, "intake", "pregnant is false"),
         ({"history": ["anticoagulant"]}, "history[0]", "medication finding"),
-        ({"skin_problems": [{"finding": "numb-skin", "region": "moon"}]}, "region", "region"),
+        ({"local_findings": [{"finding": "numb-skin", "region": "moon"}]}, "region", "region"),
         ({"favourite_colour": "blue"}, "favourite_colour", "Extra inputs"),
     ],
 )
 def test_bad_input_names_the_field(
     kb: KnowledgeBase, answers: dict[str, Any], field: str, words: str
 ) -> None:
-    with pytest.raises(IntakeError) as caught:
+    with pytest.raises(InputError) as caught:
         intake(kb, **answers)
     assert field in caught.value.field
     assert words in caught.value.message
@@ -87,7 +88,7 @@ def test_cauda_equina_is_an_emergency_and_withholds_the_plan(kb: KnowledgeBase) 
     assert not result.plan_allowed
     assert result.reasons[0].code == "cauda-equina-syndrome"
     assert result.reasons[0].sources
-    assert course_plan(intake(kb, red_flags=[flag]), result, kb, START) is None
+    assert course_plan(intake(kb, red_flags=[flag]), result, kb, START, START) is None
 
 
 @pytest.mark.parametrize(
@@ -158,12 +159,12 @@ def test_recorded_clearance_allows_a_plan_but_keeps_every_exclusion(kb: Knowledg
     result = screened(kb, **answers)
     assert result.level == TriageLevel.CAUTION
     assert result.plan_allowed
-    assert "2026-01-02" in " ".join(r.text for r in result.reasons)
-    plan = course_plan(intake(kb, **answers), result, kb, START)
+    assert "2 Jan 2026" in " ".join(r.text for r in result.reasons)
+    plan = course_plan(intake(kb, **answers), result, kb, START, START)
     assert plan is not None
-    chosen = {p.point.code for p in plan.points}
+    chosen = {p.code for p in plan.points}
     assert not chosen & result.excluded_point_codes
-    assert {"bl23", "li4"} & {s.exclusion.code for s in plan.struck_points}
+    assert {"bl23", "li4"} & {s.code for s in plan.excluded_points}
 
 
 def test_pacemaker_excludes_electroacupuncture_only(kb: KnowledgeBase) -> None:
@@ -179,7 +180,7 @@ def test_pacemaker_excludes_electroacupuncture_only(kb: KnowledgeBase) -> None:
     [
         ({"history": ["diabetes"]}, "ci-diabetes-moxibustion"),
         (
-            {"skin_problems": [{"finding": "numb-skin", "region": "lower-leg"}]},
+            {"local_findings": [{"finding": "numb-skin", "region": "lower-leg"}]},
             "ci-numb-skin-moxibustion",
         ),
     ],
@@ -194,7 +195,7 @@ def test_numb_skin_or_diabetes_excludes_moxibustion(
 
 
 def test_skin_problem_excludes_points_in_its_region(kb: KnowledgeBase) -> None:
-    result = screened(kb, skin_problems=[{"finding": "scar-or-keloid", "region": "popliteal"}])
+    result = screened(kb, local_findings=[{"finding": "scar-or-keloid", "region": "popliteal"}])
     assert "bl40" in result.excluded_point_codes
     assert "bl23" not in result.excluded_point_codes
 
@@ -244,3 +245,97 @@ def test_startback_risk_matches_its_pathway(
     assert result.startback is not None
     assert result.startback.risk == risk
     assert result.startback.pathway.code == f"startback-{risk}"
+
+
+# --- rules added for known cancer, cancer treatment and children -----------------------
+
+
+def test_back_pain_after_cancer_waits_for_a_doctor(kb: KnowledgeBase) -> None:
+    """Past cancer is the strongest single red flag (Henschke 2013; NICE CG75/NG234)."""
+    result = screened(kb, history=["cancer"])
+    assert result.level == TriageLevel.PHYSICIAN_CLEARANCE
+    assert not result.plan_allowed
+    reason = next(r for r in result.reasons if r.code == "spinal-metastasis")
+    assert {"henschke-2013", "nice-cg75-2008"} <= set(reason.sources)
+    assert "no known cancer" not in " ".join(r.label + r.text for r in result.reasons)
+    assert course_plan(intake(kb, history=["cancer"]), result, kb, START, START) is None
+
+
+def test_known_cancer_with_a_worrying_feature_is_an_urgent_referral(kb: KnowledgeBase) -> None:
+    result = screened(kb, history=["cancer"], red_flags=["rf-night-pain"])
+    assert result.level == TriageLevel.URGENT_REFERRAL
+    assert result.reasons[0].code == "spinal-metastasis"
+    assert "malignancy" not in {r.code for r in result.reasons}
+
+
+def test_age_alone_adds_nothing_to_known_cancer_and_approval_lets_a_plan_go(
+    kb: KnowledgeBase,
+) -> None:
+    older = screened(kb, age=63, history=["cancer"])
+    assert older.level == TriageLevel.PHYSICIAN_CLEARANCE
+    cleared = screened(kb, age=63, history=["cancer"], physician_clearance="2026-01-02")
+    assert cleared.plan_allowed and cleared.level == TriageLevel.CAUTION
+
+
+@pytest.mark.parametrize(
+    ("medications", "history"),
+    [(["chemotherapy"], []), (["immunosuppressive-drugs"], []),
+     (["corticosteroid-therapy"], []), ([], ["recent-radiotherapy"])],
+)  # fmt: skip
+def test_cancer_and_immune_suppressing_treatment_needs_the_doctors_approval(
+    kb: KnowledgeBase, medications: list[str], history: list[str]
+) -> None:
+    """Blood count and infection risk; seed 003 names radiotherapy and corticotherapy."""
+    result = screened(kb, medications=medications, history=history)
+    assert result.level == TriageLevel.PHYSICIAN_CLEARANCE
+    assert "003_efbd8760369fde24.txt" in {s for r in result.reasons for s in r.sources}
+
+
+def test_a_young_person_sees_a_doctor_first(kb: KnowledgeBase) -> None:
+    """Back pain under 18 is a paediatric red flag (AHCPR 1994; NG59 covers over 16s only)."""
+    result = screened(kb, age=17, pain_duration_weeks=3)
+    assert result.level == TriageLevel.PHYSICIAN_CLEARANCE
+    assert "paediatric-back-pain" in {r.code for r in result.reasons}
+    cleared = screened(kb, age=17, pain_duration_weeks=3, physician_clearance="2026-01-02")
+    assert cleared.plan_allowed
+
+
+def test_under_16_a_guardians_consent_comes_before_any_plan(kb: KnowledgeBase) -> None:
+    cleared = {"age": 14, "pain_duration_weeks": 3, "physician_clearance": "2026-01-02"}
+    result = screened(kb, **cleared)
+    assert not result.plan_allowed
+    assert [b.label for b in result.plan_blockers] == ["Guardian's consent needed"]
+    assert course_plan(intake(kb, **cleared), result, kb, START, START) is None
+    consented = screened(kb, **cleared, guardian_consent="2026-01-03")
+    assert consented.plan_allowed
+
+
+@pytest.mark.parametrize(
+    ("answers", "field", "words"),
+    [
+        ({"age": 30, "pain_duration_weeks": 2000}, "pain_duration_weeks", "has lived"),
+        ({"age": 9, "pregnant": True, "pain_duration_weeks": 2}, "pregnant", "not plausible"),
+        ({"age": 61, "pregnant": True}, "pregnant", "not plausible"),
+        ({"pregnant": True, "sex": "male"}, "intake", "sex is male"),
+        ({"physician_clearance": "2999-01-01"}, "physician_clearance", "in the future"),
+        ({"age": "40"}, "age", "must be a whole number, got '40'"),
+        ({"age": True}, "age", "must be a whole number"),
+        ({"pain_duration_weeks": "20"}, "pain_duration_weeks", "must be a number"),
+        ({"nrs": float("nan")}, "nrs", "NaN and infinity"),
+        ({"nrs": float("inf")}, "nrs", "NaN and infinity"),
+        ({"pregnant": "yes"}, "pregnant", "true or false"),
+        ({"physician_clearance": 1767312000}, "physician_clearance", "YYYY-MM-DD"),
+        ({"startback": {"startback-1": 1}}, "startback.startback-2", "all nine"),
+        ({"local_findings": [{"finding": "numb-skin", "region": "thigh", "side": "up"}]},
+         "local_findings.0.side", "left"),
+        ({"local_findings": [{"finding": "cancer", "region": "thigh"}]},
+         "local_findings[0].finding", "skin or limb"),
+    ],
+)  # fmt: skip
+def test_answers_that_contradict_each_other_or_their_type_are_refused(
+    kb: KnowledgeBase, answers: dict[str, Any], field: str, words: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        read_intake({"age": 45, "pain_duration_weeks": 20, **answers}, kb, today=START)
+    assert caught.value.field == field
+    assert words in caught.value.message

@@ -96,3 +96,64 @@ def test_missing_file_and_bad_yaml_are_reported(data_copy: Path) -> None:
     messages = {(p.file, p.message.split(":")[0]) for p in caught.value.problems}
     assert ("faq.yaml", "file is missing") in messages
     assert ("points.yaml", "not valid YAML") in messages
+
+
+# --- what the engine assumes of the data, checked by `acuback kb check` ---------------
+
+
+def test_a_block_rule_lacking_what_the_planner_needs_is_refused(data_copy: Path) -> None:
+    def drop_frequency(entries: list[dict[str, object]]) -> None:
+        standard = next(e for e in entries if e["code"] == "course-standard")
+        del standard["opening_per_week"]
+
+    rewrite(data_copy / "course_rules.yaml", drop_frequency)
+    with pytest.raises(KnowledgeError) as caught:
+        load(data_copy)
+    problem = caught.value.problems[0]
+    assert (problem.entry, problem.field) == ("course-standard", "block.opening_per_week")
+
+
+def test_a_condition_must_be_scheduled_by_a_block(data_copy: Path) -> None:
+    def point_at_a_cap(entries: list[dict[str, object]]) -> None:
+        entries[0]["course_rule"] = "cap-cms-initial"
+
+    rewrite(data_copy / "conditions.yaml", point_at_a_cap)
+    with pytest.raises(KnowledgeError, match="'cap-cms-initial' is not a block"):
+        load(data_copy)
+
+
+@pytest.mark.parametrize(
+    ("file_name", "field", "words"),
+    [
+        ("triage_levels.yaml", "level", "is already"),
+        ("pathways.yaml", "risk", "is already"),
+        ("thresholds.yaml", "instrument", "is already"),
+    ],
+)
+def test_one_entry_per_level_risk_and_instrument(
+    data_copy: Path, file_name: str, field: str, words: str
+) -> None:
+    def duplicate_first(entries: list[dict[str, object]]) -> None:
+        entries.append({**entries[0], "code": "test-duplicate"})
+
+    rewrite(data_copy / file_name, duplicate_first)
+    with pytest.raises(KnowledgeError) as caught:
+        load(data_copy)
+    assert any(p.field == field and words in p.message for p in caught.value.problems)
+
+
+def test_a_missing_triage_level_is_reported(data_copy: Path) -> None:
+    rewrite(data_copy / "triage_levels.yaml", lambda entries: entries.pop())
+    with pytest.raises(KnowledgeError, match="no entry for 'proceed'"):
+        load(data_copy)
+
+
+def test_the_engine_names_rules_of_the_kind_it_reads() -> None:
+    from acuback.clinical import codes
+    from acuback.knowledge.schema import ReviewRule
+
+    kb = load()
+    for code in (codes.REVIEW_RESULTS_DUE, codes.REVIEW_LASTING_RESULTS):
+        assert isinstance(kb.rule(code, ReviewRule), ReviewRule)
+    with pytest.raises(KnowledgeError, match="must be a ReviewRule"):
+        kb.rule(codes.CAP_CMS_EXTENSION, ReviewRule)

@@ -33,7 +33,7 @@ def test_startback_total_subscale_and_risk(
 def test_startback_rejects_missing_and_out_of_range_items() -> None:
     incomplete = answers(1)
     del incomplete["startback-9"]
-    with pytest.raises(scoring.ScoringError, match="startback-9: answer missing"):
+    with pytest.raises(scoring.ScoringError, match="startback-9: answer all nine"):
         scoring.startback(incomplete)
     with pytest.raises(scoring.ScoringError, match="startback-3: must be 0"):
         scoring.startback({**answers(), "startback-3": 2})

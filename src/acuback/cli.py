@@ -64,15 +64,32 @@ def serve(
     call_command("runserver", f"{host}:{port}", use_reloader=False)
 
 
+# An intake or a series is a few kilobytes; anything near this is a mistake or an attack.
+MAX_INPUT_BYTES = 1_000_000
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a number acuback accepts (NaN and infinity are refused)")
+
+
 def _read_json(path: Path) -> Any:
     try:
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise fail(f"{path}: {size:,} bytes is over the 1 MB an engine input may be")
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise fail(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise fail(f"{path}: not UTF-8 text") from None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
         raise fail(f"{path}: not valid JSON: {exc}") from None
+    except ValueError as exc:
+        raise fail(f"{path}: {exc}") from None
+    except RecursionError:
+        raise fail(f"{path}: nested too deeply to be an engine input") from None
 
 
 def _print(data: Any) -> None:
@@ -80,8 +97,8 @@ def _print(data: Any) -> None:
 
 
 def _screen(path: Path) -> tuple[Any, Any]:
-    from acuback.clinical.intake import IntakeError, read_intake
-    from acuback.clinical.scoring import ScoringError
+    from acuback.clinical.base import InputError
+    from acuback.clinical.intake import read_intake
     from acuback.clinical.screening import screen as run_screen
     from acuback.knowledge.loader import knowledge_base
 
@@ -89,7 +106,7 @@ def _screen(path: Path) -> tuple[Any, Any]:
     try:
         intake = read_intake(_read_json(path), kb)
         return intake, run_screen(intake, kb)
-    except (IntakeError, ScoringError) as exc:
+    except InputError as exc:
         raise fail(f"{path}: {exc}") from None
 
 
@@ -97,7 +114,7 @@ def _screen(path: Path) -> tuple[Any, Any]:
 def screen(intake: Annotated[Path, typer.Argument(help="Intake JSON file")]) -> None:
     """Triage, contraindications and STarT Back stratification of one intake."""
     _, result = _screen(intake)
-    _print(result.to_json())
+    _print(result.model_dump(mode="json"))
 
 
 @app.command()
@@ -108,35 +125,40 @@ def plan(
     ] = None,
 ) -> None:
     """Screen an intake and, when triage allows, draft the course plan."""
+    from acuback.clinical.base import InputError
     from acuback.clinical.course_plan import course_plan
     from acuback.knowledge.loader import knowledge_base
 
+    today = date.today()
     try:
-        first = date.fromisoformat(start) if start else date.today()
+        first = date.fromisoformat(start) if start else today
     except ValueError:
         raise fail(f"--start: '{start}' is not a date in the form YYYY-MM-DD") from None
     parsed, result = _screen(intake)
-    drafted = course_plan(parsed, result, knowledge_base(), first)
-    output = result.to_json()
-    output["plan"] = drafted.to_json() if drafted else None
+    try:
+        drafted = course_plan(parsed, result, knowledge_base(), first, today)
+    except InputError as exc:
+        raise fail(f"--start: {exc.message}") from None
+    output = result.model_dump(mode="json")
+    output["plan"] = drafted.model_dump(mode="json") if drafted else None
     if drafted is None:
-        output["plan_withheld"] = result.action.text
+        output["plan_withheld"] = [blocker.text for blocker in result.plan_blockers]
     _print(output)
 
 
 @app.command()
 def outcome(series: Annotated[Path, typer.Argument(help="Score series JSON file")]) -> None:
     """Judge a series of scores: change, responder, and continue / extend / change / stop."""
-    from acuback.clinical.intake import IntakeError
+    from acuback.clinical.base import InputError
     from acuback.clinical.outcome import decide, read_series
     from acuback.knowledge.loader import knowledge_base
 
     kb = knowledge_base()
     try:
         parsed = read_series(_read_json(series), kb)
-    except IntakeError as exc:
+    except InputError as exc:
         raise fail(f"{series}: {exc}") from None
-    _print(decide(parsed, kb).to_json())
+    _print(decide(parsed, kb).model_dump(mode="json"))
 
 
 @kb_app.command("check")

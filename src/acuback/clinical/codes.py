@@ -22,11 +22,17 @@ ELECTROACUPUNCTURE: Final = "electroacupuncture"
 AURICULAR_ACUPUNCTURE: Final = "auricular-acupuncture"
 MOXIBUSTION: Final = "moxibustion"
 TUI_NA: Final = "tui-na"
+CUPPING: Final = "cupping"
+EAR_SEEDS: Final = "ear-seeds"
 COMBINED_PHYSIOTHERAPY: Final = "combined-physiotherapy"
 
+# regions
+EAR: Final = "ear"
+
+# pathologies the engine names itself
+PAEDIATRIC_BACK_PAIN: Final = "paediatric-back-pain"
+
 # course rules
-COURSE_ACUTE_CONTRACTURE: Final = "course-acute-contracture"
-COURSE_STANDARD: Final = "course-standard"
 REVIEW_RESULTS_DUE: Final = "review-results-due"
 REVIEW_LASTING_RESULTS: Final = "review-lasting-results"
 EXTENSION_GERAC_PARTIAL: Final = "extension-gerac-partial"

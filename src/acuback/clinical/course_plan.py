@@ -1,21 +1,22 @@
-"""A course plan: points by role, methods and a dated schedule, with exclusions applied.
+"""A course plan: points by role and side, methods and a dated schedule, exclusions applied.
 
 A plan is only drafted when screening allows it. Points come from the knowledge
 base by their indications for the patient's conditions; every point a
-contraindication removes is still listed, struck out, with the reason.
+contraindication removes, on one side or both, is still listed, struck out, with the reason.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
+import datetime as dt
+from datetime import timedelta
+from typing import Literal
 
 from acuback.clinical import codes
+from acuback.clinical.base import InputError, Result, spoken
 from acuback.clinical.intake import Intake
 from acuback.clinical.screening import Exclusion, Reason, Screening
 from acuback.knowledge.loader import KnowledgeBase
-from acuback.knowledge.schema import CourseRule, Point, PointRole
+from acuback.knowledge.schema import BlockRule, CapRule, Entry, Point, PointRole, ReviewRule
 
 # How many points of each role a first prescription holds. Cherkin's standardised
 # protocol used 8 needles; ART asked for at least 4 local and 2 distal points bilaterally.
@@ -28,84 +29,69 @@ ROLE_LIMITS: dict[PointRole, int] = {
 ROLE_SOURCES = (codes.CHERKIN_2009, codes.BRINKHAUS_2006_ART, codes.SEED_000)
 CHRONIC_AFTER_WEEKS = 12  # back pain lasting 12 weeks or more is chronic (CMS NCD 30.3.3)
 # Twice-weekly sessions fall three then four days apart (e.g. Monday and Thursday).
-TWICE_WEEKLY_OFFSETS = (0, 3)
+WEEKLY_OFFSETS = {1: (0,), 2: (0, 3)}
+# A course is planned for the coming months, not for a date typed a decade out.
+START_WITHIN_DAYS = 365
+
+Laterality = Literal["bilateral", "left", "right", "midline"]
 
 
-@dataclass(frozen=True)
-class PlannedPoint:
-    point: Point
+class PlannedPoint(Result):
+    code: str
+    who_code: str | None
+    pinyin: str
+    label: str
     role: PointRole
+    side: Laterality
+    region: str
+    depth_caution: str | None
     reason: Reason
 
-    def to_json(self) -> dict[str, Any]:
-        p = self.point
-        return {
-            "code": p.code,
-            "who_code": p.who_code,
-            "pinyin": p.pinyin,
-            "label": p.label,
-            "role": self.role.value,
-            "side": "bilateral" if p.bilateral else "single",
-            "region": p.region,
-            "depth_caution": p.depth_caution,
-            "reason": self.reason.to_json(),
-        }
 
+class StruckPoint(Exclusion):
+    """A point the plan wanted, left out on the exclusion's side."""
 
-@dataclass(frozen=True)
-class StruckPoint:
     role: PointRole
-    exclusion: Exclusion
-
-    def to_json(self) -> dict[str, Any]:
-        return {"role": self.role.value, **self.exclusion.to_json()}
 
 
-@dataclass(frozen=True)
-class Session:
+class PlannedSession(Result):
     number: int
-    day: date
-    phase: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"number": self.number, "date": self.day.isoformat(), "phase": self.phase}
+    date: dt.date
+    phase: Literal["initial", "weekly"]
 
 
-@dataclass(frozen=True)
-class Review:
-    day: date
-    reason: Reason
-
-    def to_json(self) -> dict[str, Any]:
-        return {"date": self.day.isoformat(), **self.reason.to_json()}
+class Review(Reason):
+    date: dt.date
 
 
-@dataclass(frozen=True)
-class CoursePlan:
+class Cap(Reason):
+    planned: int
+    limit: int
+    window_days: int
+
+    @property
+    def over(self) -> bool:
+        return self.planned > self.limit
+
+
+class CoursePlan(Result):
+    version: Literal[2] = 2
+    start: dt.date
     conditions: tuple[Reason, ...]
     points: tuple[PlannedPoint, ...]
-    struck_points: tuple[StruckPoint, ...]
+    excluded_points: tuple[StruckPoint, ...]
     methods: tuple[Reason, ...]
-    sessions: tuple[Session, ...]
-    reviews: tuple[Review, ...]
-    caps: tuple[Reason, ...]
     schedule: Reason
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "conditions": [c.to_json() for c in self.conditions],
-            "points": [p.to_json() for p in self.points],
-            "excluded_points": [s.to_json() for s in self.struck_points],
-            "methods": [m.to_json() for m in self.methods],
-            "schedule": self.schedule.to_json(),
-            "sessions": [s.to_json() for s in self.sessions],
-            "reviews": [r.to_json() for r in self.reviews],
-            "caps": [c.to_json() for c in self.caps],
-        }
+    sessions: tuple[PlannedSession, ...]
+    reviews: tuple[Review, ...]
+    caps: tuple[Cap, ...]
 
 
-def _reason(entry: Any, text: str | None = None) -> Reason:
-    return Reason(entry.code, entry.label, text or entry.description, tuple(entry.sources))
+def _reason(entry: Entry, text: str | None = None) -> Reason:
+    return Reason(
+        code=entry.code, label=entry.label, text=text or entry.description,
+        sources=tuple(entry.sources),
+    )  # fmt: skip
 
 
 def conditions_for(intake: Intake, kb: KnowledgeBase) -> list[str]:
@@ -117,11 +103,33 @@ def conditions_for(intake: Intake, kb: KnowledgeBase) -> list[str]:
     return [codes.ACUTE_LOW_BACK_PAIN]
 
 
+def check_start(start: dt.date, intake: Intake, today: dt.date) -> None:
+    """A course starts within a year of today and never before the consent it depends on."""
+    if abs((start - today).days) > START_WITHIN_DAYS:
+        raise InputError("start", f"{spoken(start)} is not within a year of today")
+    for field, what in (
+        ("physician_clearance", "the doctor's approval"),
+        ("guardian_consent", "the guardian's consent"),
+    ):
+        given: dt.date | None = getattr(intake, field)
+        if given is not None and start < given:
+            raise InputError("start", f"the course cannot start before {what} ({spoken(given)})")
+
+
+def _kept_side(point: Point, excluded: Exclusion | None) -> Laterality | None:
+    """The side a point keeps once its exclusion is applied, or None if nothing is left."""
+    whole: Laterality = "midline" if point.on_midline else "bilateral"
+    if excluded is None:
+        return whole
+    if excluded.side == "both" or whole == "midline":
+        return None
+    return "right" if excluded.side == "left" else "left"
+
+
 def _choose_points(
     conditions: list[str], intake: Intake, screening: Screening, kb: KnowledgeBase
 ) -> tuple[list[PlannedPoint], list[StruckPoint]]:
     leg_pain = any(kb.pain_sites[s].leg for s in intake.pain_sites)
-    excluded = {e.code: e for e in screening.excluded_points}
     chosen: list[PlannedPoint] = []
     struck: list[StruckPoint] = []
     taken: set[str] = set()
@@ -140,13 +148,30 @@ def _choose_points(
             if picked == limit:
                 break
             taken.add(point.code)
-            if point.code in excluded:
-                struck.append(StruckPoint(role, excluded[point.code]))
+            excluded = screening.excluded_point(point.code)
+            if excluded is not None:
+                struck.append(StruckPoint(**excluded.model_dump(), role=role))
+            side = _kept_side(point, excluded)
+            if side is None:
                 continue
             names = ", ".join(kb.conditions[c].label for c in matched)
             text = f"{role.value.capitalize()} point indicated for {names}."
+            if side in {"left", "right"}:
+                text += f" {side.capitalize()} side only."
             sources = tuple(dict.fromkeys([*point.sources, *ROLE_SOURCES]))
-            chosen.append(PlannedPoint(point, role, Reason(point.code, point.label, text, sources)))
+            chosen.append(
+                PlannedPoint(
+                    code=point.code,
+                    who_code=point.who_code,
+                    pinyin=point.pinyin,
+                    label=point.label,
+                    role=role,
+                    side=side,
+                    region=point.region,
+                    depth_caution=point.depth_caution,
+                    reason=Reason(code=point.code, label=point.label, text=text, sources=sources),
+                )
+            )
             picked += 1
     return chosen, struck
 
@@ -189,86 +214,107 @@ def _choose_methods(
     ]
 
 
-def _schedule(
-    conditions: list[str], start: date, kb: KnowledgeBase
-) -> tuple[CourseRule, list[Session], list[Review]]:
-    acute = all(kb.conditions[c].course_rule == codes.COURSE_ACUTE_CONTRACTURE for c in conditions)
-    if acute:
-        rule = kb.course_rules[codes.COURSE_ACUTE_CONTRACTURE]
-        count = rule.max_sessions or 2
-        sessions = [Session(n + 1, start + timedelta(days=3 * n), "acute") for n in range(count)]
-        review_day = sessions[-1].day + timedelta(days=7)
-        reviews = [Review(review_day, _reason(rule, "Check the contracture has settled."))]
-        return rule, sessions, reviews
+def block_for(conditions: list[str], kb: KnowledgeBase) -> BlockRule:
+    """The block to schedule: persistent pain's, else the most specific acute finding's.
 
-    rule = kb.course_rules[codes.COURSE_STANDARD]
-    per_week = int(rule.sessions_per_week or 2)
-    initial_weeks = rule.weeks or 3
-    total = rule.max_sessions or 10
-    sessions = []
-    for week in range(initial_weeks):
-        for offset in TWICE_WEEKLY_OFFSETS[:per_week]:
+    A spasm recorded beside acute low back pain is the more specific finding, and its
+    block is the shortest, so among acute conditions the shortest block wins.
+    """
+    blocks = [
+        (kb.conditions[c], kb.rule(kb.conditions[c].course_rule, BlockRule)) for c in conditions
+    ]
+    persistent = [rule for condition, rule in blocks if not condition.acute]
+    if persistent:
+        return max(persistent, key=lambda rule: rule.max_sessions)
+    return min((rule for _, rule in blocks), key=lambda rule: rule.max_sessions)
+
+
+def _schedule(
+    block: BlockRule, start: dt.date, kb: KnowledgeBase
+) -> tuple[list[PlannedSession], list[Review]]:
+    sessions: list[PlannedSession] = []
+    for week in range(block.opening_weeks):
+        for offset in WEEKLY_OFFSETS[block.opening_per_week]:
             day = start + timedelta(weeks=week, days=offset)
-            sessions.append(Session(len(sessions) + 1, day, "initial"))
-    week = initial_weeks
-    while len(sessions) < total:
-        sessions.append(Session(len(sessions) + 1, start + timedelta(weeks=week), "weekly"))
+            sessions.append(PlannedSession(number=len(sessions) + 1, date=day, phase="initial"))
+    week = block.opening_weeks
+    while len(sessions) < block.max_sessions:
+        day = start + timedelta(weeks=week)
+        sessions.append(PlannedSession(number=len(sessions) + 1, date=day, phase="weekly"))
         week += 1
+    last = sessions[-1].date
+
+    if block.review_after_days is not None:
+        # A short block is judged soon after it ends: persisting pain is reassessed, not
+        # treated with more of the same.
+        early = Review(
+            **_reason(block).model_dump(), date=last + timedelta(days=block.review_after_days)
+        )
+        return sessions, [early]
+
     reviews = []
     for code in (codes.REVIEW_RESULTS_DUE, codes.REVIEW_LASTING_RESULTS):
-        review = kb.course_rules[code]
-        first_week = review.review_weeks[0] if review.review_weeks else 6
-        reviews.append(Review(start + timedelta(weeks=first_week), _reason(review)))
+        review = kb.rule(code, ReviewRule)
+        day = start + timedelta(weeks=review.review_weeks[0])
+        reviews.append(Review(**_reason(review).model_dump(), date=day))
     reviews.append(
         Review(
-            sessions[-1].day,
-            Reason(
-                "block-end",
-                "End of the block",
-                "Score pain and function and decide: continue, extend, change or stop.",
-                tuple(rule.sources),
-            ),
+            code="block-end",
+            label="End of the block",
+            text="Score pain and function and decide: continue, extend, change or stop.",
+            sources=tuple(block.sources),
+            date=last,
         )
     )
-    return rule, sessions, sorted(reviews, key=lambda r: r.day)
+    return sessions, sorted(reviews, key=lambda r: r.date)
 
 
-def _caps(sessions: list[Session], start: date, kb: KnowledgeBase) -> list[Reason]:
+def _caps(sessions: list[PlannedSession], start: dt.date, kb: KnowledgeBase) -> list[Cap]:
     caps = []
     for cap in kb.course_rules.values():
-        if cap.kind != "cap" or cap.max_sessions is None or cap.window_days is None:
+        if not isinstance(cap, CapRule):
             continue
         window_end = start + timedelta(days=cap.window_days)
-        within = sum(1 for s in sessions if s.day < window_end)
-        verdict = "within" if within <= cap.max_sessions else "OVER"
+        within = sum(1 for s in sessions if s.date < window_end)
+        verdict = "within" if within <= cap.max_sessions else "over"
         text = (
             f"{within} planned session(s) in the first {cap.window_days} days, {verdict} the "
             f"limit of {cap.max_sessions}. {cap.description}"
         )
-        caps.append(_reason(cap, text))
+        caps.append(
+            Cap(**_reason(cap, text).model_dump(), planned=within, limit=cap.max_sessions,
+                window_days=cap.window_days)
+        )  # fmt: skip
     return caps
 
 
 def course_plan(
-    intake: Intake, screening: Screening, kb: KnowledgeBase, start: date
+    intake: Intake, screening: Screening, kb: KnowledgeBase, start: dt.date, today: dt.date
 ) -> CoursePlan | None:
-    """Draft the course, or None when screening does not allow one yet."""
+    """Draft the course, or None when screening does not allow one yet.
+
+    Raises InputError for a start that makes no sense (far off, or before the consent
+    it depends on).
+    """
     if not screening.plan_allowed:
         return None
+    check_start(start, intake, today)
     conditions = conditions_for(intake, kb)
     points, struck = _choose_points(conditions, intake, screening, kb)
     methods = _choose_methods(conditions, points, screening, kb)
-    rule, sessions, reviews = _schedule(conditions, start, kb)
+    block = block_for(conditions, kb)
+    sessions, reviews = _schedule(block, start, kb)
     inferred = "" if intake.conditions else " (inferred from how long the pain has lasted)"
     return CoursePlan(
+        start=start,
         conditions=tuple(
             _reason(kb.conditions[c], kb.conditions[c].label + inferred) for c in conditions
         ),
         points=tuple(points),
-        struck_points=tuple(struck),
+        excluded_points=tuple(struck),
         methods=tuple(methods),
+        schedule=_reason(block),
         sessions=tuple(sessions),
         reviews=tuple(reviews),
         caps=tuple(_caps(sessions, start, kb)),
-        schedule=_reason(rule),
     )

@@ -9,17 +9,16 @@ is spent; any worsening by the minimal important change stops it (CMS NCD 30.3.3
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from acuback.clinical import codes
-from acuback.clinical.intake import IntakeError, validated
+from acuback.clinical.base import Input, InputError, IsoDate, Number, Result, spoken, validated
 from acuback.clinical.screening import Reason
 from acuback.knowledge.loader import KnowledgeBase
-from acuback.knowledge.schema import Threshold
+from acuback.knowledge.schema import ReviewRule, Threshold
 
 Decision = Literal["continue", "extend", "change", "stop"]
 Trend = Literal["improved", "partial", "unchanged", "worse"]
@@ -28,18 +27,14 @@ PAIN_INSTRUMENTS = (codes.NRS, codes.PEG)
 PARTIAL_RESPONSE = 0.10
 
 
-class Score(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    date: date
-    value: float
+class Score(Input):
+    date: IsoDate
+    value: Number
 
 
-class Series(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    start: date | None = Field(default=None, description="First session; else the first score")
-    extended: bool = Field(default=False, description="Whether an extension was already given")
+class Series(Input):
+    start: IsoDate | None = Field(default=None, description="First session; else the first score")
+    extended: bool = Field(default=False, strict=True, description="An extension was given")
     scores: dict[str, list[Score]] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -51,71 +46,60 @@ class Series(BaseModel):
         return self
 
 
-@dataclass(frozen=True)
-class Measure:
+class ThresholdUsed(Result):
+    code: str
+    absolute: float
+    relative: float
+    sources: tuple[str, ...]
+
+
+class Measure(Result):
     instrument: str
     baseline: float
     latest: float
-    change: float
-    percent: float
+    improvement: float
+    improvement_percent: float
+    responder: bool
     trend: Trend
-    threshold: Threshold
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "instrument": self.instrument,
-            "baseline": self.baseline,
-            "latest": self.latest,
-            "improvement": round(self.change, 2),
-            "improvement_percent": round(self.percent * 100, 1),
-            "responder": self.trend == "improved",
-            "trend": self.trend,
-            "threshold": {
-                "code": self.threshold.code,
-                "absolute": self.threshold.absolute,
-                "relative": self.threshold.relative,
-                "sources": list(self.threshold.sources),
-            },
-        }
+    threshold: ThresholdUsed
 
 
-@dataclass(frozen=True)
-class OutcomeDecision:
+class OutcomeDecision(Result):
+    version: Literal[2] = 2
     decision: Decision
-    weeks: float
+    weeks_since_start: float
     measures: tuple[Measure, ...]
     reasons: tuple[Reason, ...]
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "decision": self.decision,
-            "weeks_since_start": round(self.weeks, 1),
-            "measures": [m.to_json() for m in self.measures],
-            "reasons": [r.to_json() for r in self.reasons],
-        }
 
-
-def read_series(raw: Any, kb: KnowledgeBase) -> Series:
+def read_series(raw: Any, kb: KnowledgeBase, today: dt.date | None = None) -> Series:
+    """Validate a score series, or raise InputError naming the field."""
     series = validated(Series, raw, "series")
+    today = today or dt.date.today()
     thresholds = {t.instrument for t in kb.thresholds.values()}
     for instrument, scores in series.scores.items():
         if instrument not in kb.instruments or instrument not in thresholds:
             known = ", ".join(sorted(thresholds))
-            raise IntakeError(f"scores.{instrument}", f"no minimal important change; use {known}")
+            raise InputError(f"scores.{instrument}", f"no minimal important change; use {known}")
         low, high = kb.instruments[instrument].minimum, kb.instruments[instrument].maximum
         for index, score in enumerate(scores):
             if not low <= score.value <= high:
-                raise IntakeError(
+                raise InputError(
                     f"scores.{instrument}[{index}].value",
                     f"must be between {low:g} and {high:g}, got {score.value:g}",
                 )
     if not any(len(scores) >= 2 for scores in series.scores.values()):
-        raise IntakeError("scores", "needs a baseline and at least one later score")
+        raise InputError("scores", "needs a baseline and at least one later score")
+    for instrument, scores in series.scores.items():
+        for index, score in enumerate(scores):
+            if score.date > today:
+                raise InputError(
+                    f"scores.{instrument}[{index}].date", f"{spoken(score.date)} is in the future"
+                )
+    latest = max(s.date for scores in series.scores.values() for s in scores)
+    if series.start is not None and series.start > latest:
+        raise InputError("start", f"{spoken(series.start)} is after every score of the course")
     return series
-
-
-def threshold_for(kb: KnowledgeBase, instrument: str) -> Threshold:
-    return next(t for t in kb.thresholds.values() if t.instrument == instrument)
 
 
 def important_change(threshold: Threshold, baseline: float) -> float:
@@ -129,7 +113,7 @@ def important_change(threshold: Threshold, baseline: float) -> float:
 
 
 def _measure(instrument: str, scores: list[Score], kb: KnowledgeBase) -> Measure:
-    threshold = threshold_for(kb, instrument)
+    threshold = kb.threshold_for(instrument)
     higher_is_worse = kb.instruments[instrument].higher_is_worse
     baseline, latest = scores[0].value, scores[-1].value
     change = (baseline - latest) if higher_is_worse else (latest - baseline)
@@ -143,15 +127,29 @@ def _measure(instrument: str, scores: list[Score], kb: KnowledgeBase) -> Measure
         trend = "partial"
     else:
         trend = "unchanged"
-    return Measure(instrument, baseline, latest, change, percent, trend, threshold)
+    return Measure(
+        instrument=instrument,
+        baseline=baseline,
+        latest=latest,
+        improvement=round(change, 2),
+        improvement_percent=round(percent * 100, 1),
+        responder=trend == "improved",
+        trend=trend,
+        threshold=ThresholdUsed(
+            code=threshold.code,
+            absolute=threshold.absolute,
+            relative=threshold.relative,
+            sources=tuple(threshold.sources),
+        ),
+    )
 
 
 def _rule(kb: KnowledgeBase, code: str, text: str) -> Reason:
     entry = kb.course_rules[code]
-    return Reason(entry.code, entry.label, text, tuple(entry.sources))
+    return Reason(code=entry.code, label=entry.label, text=text, sources=tuple(entry.sources))
 
 
-def decide(series: Series, kb: KnowledgeBase, today: date | None = None) -> OutcomeDecision:
+def decide(series: Series, kb: KnowledgeBase, today: dt.date | None = None) -> OutcomeDecision:
     measures = tuple(
         _measure(instrument, scores, kb)
         for instrument, scores in series.scores.items()
@@ -160,11 +158,11 @@ def decide(series: Series, kb: KnowledgeBase, today: date | None = None) -> Outc
     first = min(s.date for scores in series.scores.values() for s in scores)
     last = max(s.date for scores in series.scores.values() for s in scores)
     weeks = ((today or last) - (series.start or first)).days / 7
-    due = kb.course_rules[codes.REVIEW_RESULTS_DUE].review_weeks or (6, 8)
-    lasting = kb.course_rules[codes.REVIEW_LASTING_RESULTS].review_weeks or (10, 12)
+    due = kb.rule(codes.REVIEW_RESULTS_DUE, ReviewRule).review_weeks
+    lasting = kb.rule(codes.REVIEW_LASTING_RESULTS, ReviewRule).review_weeks
 
     def mic(m: Measure) -> Reason:
-        t = m.threshold
+        t = kb.thresholds[m.threshold.code]
         verb = {
             "improved": "improved",
             "worse": "worsened",
@@ -172,10 +170,11 @@ def decide(series: Series, kb: KnowledgeBase, today: date | None = None) -> Outc
             "unchanged": "not changed",
         }[m.trend]
         text = (
-            f"{m.instrument.upper()} {m.baseline:g} -> {m.latest:g}: {verb} by {m.change:g} "
-            f"({m.percent:.0%}); important change is {t.absolute:g} points or {t.relative:.0%}."
+            f"{kb.instruments[m.instrument].label} {m.baseline:g} -> {m.latest:g}: {verb} by "
+            f"{m.improvement:g} ({m.improvement_percent:g}%); important change is "
+            f"{t.absolute:g} points or {t.relative:.0%}."
         )
-        return Reason(t.code, t.label, text, tuple(t.sources))
+        return Reason(code=t.code, label=t.label, text=text, sources=tuple(t.sources))
 
     reasons = [mic(m) for m in measures]
     trends = {m.trend for m in measures}
@@ -226,4 +225,9 @@ def decide(series: Series, kb: KnowledgeBase, today: date | None = None) -> Outc
                 kb, codes.CAP_CMS_EXTENSION, "Not improving after the course and its review: stop."
             )
         )
-    return OutcomeDecision(decision, weeks, measures, tuple(reasons))
+    return OutcomeDecision(
+        decision=decision,
+        weeks_since_start=round(weeks, 1),
+        measures=measures,
+        reasons=tuple(reasons),
+    )

@@ -11,9 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from acuback.clinical.base import InputError
 
-class ScoringError(ValueError):
-    """Answers that cannot be scored; the message names the field."""
+
+class ScoringError(InputError):
+    """Answers that cannot be scored; `field` names the item."""
 
 
 Risk = Literal["low", "medium", "high"]
@@ -32,10 +34,10 @@ class StartBack:
 
 def _binary(answers: Mapping[str, int], item: str) -> int:
     if item not in answers:
-        raise ScoringError(f"{item}: answer missing")
+        raise ScoringError(item, "answer all nine STarT Back items, or none")
     value = answers[item]
     if isinstance(value, bool) or value not in (0, 1):
-        raise ScoringError(f"{item}: must be 0 (disagree) or 1 (agree), got {value!r}")
+        raise ScoringError(item, f"must be 0 (disagree) or 1 (agree), got {value!r}")
     return value
 
 
@@ -47,7 +49,7 @@ def startback(answers: Mapping[str, int]) -> StartBack:
     """
     unknown = set(answers) - set(STARTBACK_ITEMS)
     if unknown:
-        raise ScoringError(f"{sorted(unknown)[0]}: not a STarT Back item")
+        raise ScoringError(sorted(unknown)[0], "not a STarT Back item")
     scores = {item: _binary(answers, item) for item in STARTBACK_ITEMS}
     total = sum(scores.values())
     psychosocial = sum(scores[item] for item in STARTBACK_PSYCHOSOCIAL)
@@ -63,9 +65,9 @@ def startback(answers: Mapping[str, int]) -> StartBack:
 
 def _in_range(name: str, value: float, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScoringError(f"{name}: must be a number, got {value!r}")
+        raise ScoringError(name, f"must be a number, got {value!r}")
     if not low <= value <= high:
-        raise ScoringError(f"{name}: must be between {low:g} and {high:g}, got {value:g}")
+        raise ScoringError(name, f"must be between {low:g} and {high:g}, got {value:g}")
     return float(value)
 
 
@@ -87,13 +89,13 @@ def peg(pain: float, enjoyment: float, activity: float) -> float:
 def rmdq(endorsed: Sequence[int], items: int = 24) -> int:
     """Roland-Morris: one point per endorsed statement (numbers 1..items)."""
     if items not in (23, 24):
-        raise ScoringError("rmdq: the questionnaire has 24 items (23 in the Cherkin version)")
+        raise ScoringError("rmdq", "the questionnaire has 24 items (23 in the Cherkin version)")
     seen: set[int] = set()
     for number in endorsed:
         if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= items:
-            raise ScoringError(f"rmdq: item numbers run from 1 to {items}, got {number!r}")
+            raise ScoringError("rmdq", f"item numbers run from 1 to {items}, got {number!r}")
         if number in seen:
-            raise ScoringError(f"rmdq-{number}: endorsed twice")
+            raise ScoringError(f"rmdq-{number}", "endorsed twice")
         seen.add(number)
     return len(seen)
 
@@ -107,14 +109,13 @@ def odi(sections: Mapping[str, int | None]) -> float:
     names = [f"odi-{i}" for i in range(1, 11)]
     unknown = set(sections) - set(names)
     if unknown:
-        raise ScoringError(f"{sorted(unknown)[0]}: not an ODI section")
+        raise ScoringError(sorted(unknown)[0], "not an ODI section")
     answered = {}
     for name in names:
         value = sections.get(name)
         if value is not None:
             answered[name] = _in_range(name, value, 0, 5)
     if len(answered) < len(names) - 1:
-        raise ScoringError(
-            f"odi: {len(names) - len(answered)} sections unanswered; at most one may be missing"
-        )
+        missing = len(names) - len(answered)
+        raise ScoringError("odi", f"{missing} sections unanswered; at most one may be missing")
     return round(sum(answered.values()) / (5 * len(answered)) * 100, 1)

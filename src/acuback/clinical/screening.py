@@ -8,144 +8,142 @@ practitioner can see why and check where the rule came from.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Literal
 
 from acuback.clinical import codes, scoring
-from acuback.clinical.intake import Intake
+from acuback.clinical.base import Result, spoken
+from acuback.clinical.intake import Intake, LocalFinding, Side
 from acuback.knowledge.loader import KnowledgeBase
-from acuback.knowledge.schema import ContraindicationClass, TriageLevel
+from acuback.knowledge.schema import ContraindicationClass, Entry, Point, TriageLevel
 
 # After the third month the traditional rule also keeps the upper abdomen free (WHO 1999).
 PREGNANCY_UPPER_ABDOMEN_AFTER_WEEKS = 12
+# Under 16 a parent's or guardian's consent comes before any plan (the common default;
+# clinical-facts, partly verified: thresholds differ by country).
+GUARDIAN_CONSENT_UNDER = 16
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(Result):
     code: str
     label: str
     text: str
     sources: tuple[str, ...]
     level: TriageLevel | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "code": self.code,
-            "label": self.label,
-            "text": self.text,
-            "sources": list(self.sources),
-        }
-        if self.level is not None:
-            data["level"] = self.level.value
-        return data
 
-
-@dataclass(frozen=True)
-class Exclusion:
-    """A point, region or method left out, with every reason it is."""
+class Exclusion(Result):
+    """A point, region or method left out on one side or both, with every reason it is."""
 
     code: str
     label: str
+    side: Side = "both"
     reasons: tuple[Reason, ...]
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "label": self.label,
-            "because": [r.code for r in self.reasons],
-            "reasons": [r.to_json() for r in self.reasons],
-        }
+    def covers(self, side: str) -> bool:
+        """Whether a needle on this side (left, right, both, midline) falls inside it."""
+        return self.side == "both" or side in {self.side, "both", "midline"}
 
 
-@dataclass(frozen=True)
-class Restriction:
+class Restriction(Result):
+    """A method allowed only under a rule the practitioner confirms they applied."""
+
     method: str
     label: str
     rule: str
     reason: Reason
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "label": self.label,
-            "rule": self.rule,
-            "because": self.reason.code,
-            "sources": list(self.reason.sources),
-        }
+    @property
+    def key(self) -> str:
+        """Stable across re-screening, so a chart's acknowledgement keeps meaning the same."""
+        return f"{self.reason.code}/{self.method}"
 
 
-@dataclass(frozen=True)
-class StartBackResult:
+class StartBackResult(Result):
     total: int
     psychosocial: int
-    risk: str
+    risk: scoring.Risk
     pathway: Reason
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "total": self.total,
-            "psychosocial": self.psychosocial,
-            "risk": self.risk,
-            "pathway": self.pathway.to_json(),
-        }
 
-
-@dataclass(frozen=True)
-class Screening:
+class Triage(Result):
     level: TriageLevel
-    action: Reason
+    label: str
+    action: str
+    sources: tuple[str, ...]
     reasons: tuple[Reason, ...]
+
+
+class Screening(Result):
+    version: Literal[2] = 2
+    triage: Triage
     contraindications: dict[ContraindicationClass, tuple[Reason, ...]]
     excluded_points: tuple[Exclusion, ...]
     excluded_regions: tuple[Exclusion, ...]
     excluded_methods: tuple[Exclusion, ...]
     restricted_methods: tuple[Restriction, ...]
     startback: StartBackResult | None
-    plan_allowed: bool
+    plan_blockers: tuple[Reason, ...]
+
+    @property
+    def level(self) -> TriageLevel:
+        return self.triage.level
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        return self.triage.reasons
+
+    @property
+    def plan_allowed(self) -> bool:
+        """May a course be planned (and a session opened)? `plan_blockers` says why not."""
+        return not self.plan_blockers
+
+    def excluded_point(self, code: str) -> Exclusion | None:
+        return next((e for e in self.excluded_points if e.code == code), None)
 
     @property
     def excluded_point_codes(self) -> frozenset[str]:
+        """Points excluded on at least one side."""
         return frozenset(e.code for e in self.excluded_points)
 
     @property
     def excluded_method_codes(self) -> frozenset[str]:
         return frozenset(e.code for e in self.excluded_methods)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "triage": {
-                "level": self.level.value,
-                "label": self.action.label,
-                "action": self.action.text,
-                "plan_allowed": self.plan_allowed,
-                "reasons": [r.to_json() for r in self.reasons],
-            },
-            "contraindications": {
-                cls.value: [r.to_json() for r in self.contraindications.get(cls, ())]
-                for cls in ContraindicationClass
-            },
-            "excluded_points": [e.to_json() for e in self.excluded_points],
-            "excluded_regions": [e.to_json() for e in self.excluded_regions],
-            "excluded_methods": [e.to_json() for e in self.excluded_methods],
-            "restricted_methods": [r.to_json() for r in self.restricted_methods],
-            "startback": self.startback.to_json() if self.startback else None,
-        }
 
-
-def _red_flag_reasons(intake: Intake, kb: KnowledgeBase) -> list[Reason]:
+def _flag_groups(intake: Intake, kb: KnowledgeBase) -> dict[str, list[str]]:
+    """Red flags present, grouped by the pathology they point to in this patient."""
+    findings = intake.findings()
     present = set(intake.red_flags)
     for flag in kb.red_flags.values():
         if flag.age_over is not None and intake.age > flag.age_over:
             present.add(flag.code)
         if flag.age_under is not None and intake.age < flag.age_under:
             present.add(flag.code)
-    by_pathology: dict[str, list[str]] = defaultdict(list)
+        if flag.history is not None and flag.history in findings:
+            present.add(flag.code)
+    groups: dict[str, list[str]] = defaultdict(list)
     for code in kb.red_flags:  # knowledge-base order keeps the output stable
-        if code in present:
-            by_pathology[kb.red_flags[code].pathology].append(code)
+        if code not in present:
+            continue
+        flag = kb.red_flags[code]
+        pathology = kb.pathologies[flag.pathology]
+        redirect = pathology.with_history
+        if redirect is not None and redirect.finding in findings:
+            # With a known cancer the worry is spread, not a first cancer: the asked
+            # features count toward spread, and age alone adds nothing the history
+            # has not already raised.
+            if not flag.asked and flag.history is None:
+                continue
+            groups[redirect.pathology].append(code)
+        else:
+            groups[flag.pathology].append(code)
+    return groups
 
+
+def _red_flag_reasons(intake: Intake, kb: KnowledgeBase) -> list[Reason]:
     reasons = []
-    for pathology_code, flags in by_pathology.items():
+    for pathology_code, flags in _flag_groups(intake, kb).items():
         pathology = kb.pathologies[pathology_code]
         labels = "; ".join(kb.red_flags[f].label for f in flags)
         sources = tuple(dict.fromkeys([*pathology.sources, *kb.red_flags[flags[0]].sources]))
@@ -184,15 +182,64 @@ def _red_flag_reasons(intake: Intake, kb: KnowledgeBase) -> list[Reason]:
     return reasons
 
 
+def where(local: LocalFinding, kb: KnowledgeBase) -> str:
+    """The place of a local finding in words: 'left lower leg', 'right leg', 'both legs'."""
+    region = kb.regions[local.region]
+    if kb.findings[local.finding].whole_limb and region.limb is not None:
+        return f"both {region.limb}s" if local.side == "both" else f"{local.side} {region.limb}"
+    name = region.label[0].lower() + region.label[1:]
+    return f"{name} (both sides)" if local.side == "both" else f"{local.side} {name}"
+
+
+def _covered_regions(local: LocalFinding, kb: KnowledgeBase) -> list[str]:
+    region = kb.regions[local.region]
+    if kb.findings[local.finding].whole_limb and region.limb is not None:
+        return [code for code, r in kb.regions.items() if r.limb == region.limb]
+    return [local.region]
+
+
+Sided = dict[str, list[tuple[Reason, Side]]]
+
+
+def _union(sides: Iterable[Side]) -> Side:
+    found = set(sides)
+    if "both" in found or found == {"left", "right"}:
+        return "both"
+    return found.pop()
+
+
+def _exclusions(found: Sided, catalogue: Mapping[str, Entry]) -> tuple[Exclusion, ...]:
+    return tuple(
+        Exclusion(
+            code=code,
+            label=catalogue[code].label,
+            side=_union(side for _, side in found[code]),
+            reasons=tuple(dict.fromkeys(reason for reason, _ in found[code])),
+        )
+        for code in catalogue
+        if code in found
+    )
+
+
+def _point_side(point: Point, side: Side) -> Side:
+    # How far a one-sided finding reaches toward the midline cannot be told, so a
+    # midline point goes with either side.
+    return "both" if point.on_midline else side
+
+
 def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
     """Apply every red-flag, contraindication and stratification rule to an intake."""
     reasons = _red_flag_reasons(intake, kb)
     findings = intake.findings()
+    places = {
+        local.finding: [where(x, kb) for x in intake.local_findings if x.finding == local.finding]
+        for local in intake.local_findings
+    }
 
     by_class: dict[ContraindicationClass, list[Reason]] = defaultdict(list)
-    points: dict[str, list[Reason]] = defaultdict(list)
-    regions: dict[str, list[Reason]] = defaultdict(list)
-    methods: dict[str, list[Reason]] = defaultdict(list)
+    points: Sided = defaultdict(list)
+    regions: Sided = defaultdict(list)
+    methods: Sided = defaultdict(list)
     restrictions: list[Restriction] = []
     whole_treatment: list[Reason] = []
 
@@ -200,7 +247,10 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
         triggers = [f for f in ci.triggered_by if f in findings]
         if not triggers:
             continue
-        because = ", ".join(kb.findings[f].label for f in triggers)
+        because = ", ".join(
+            kb.findings[f].label + (f" ({', '.join(places[f])})" if f in places else "")
+            for f in triggers
+        )
         reason = Reason(
             code=ci.code,
             label=ci.label,
@@ -213,42 +263,45 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
         if ci.excludes.whole_treatment:
             whole_treatment.append(reason)
         for point_code in ci.excludes.points:
-            points[point_code].append(reason)
+            points[point_code].append((reason, "both"))
         for region in ci.excludes.regions:
-            regions[region].append(reason)
+            regions[region].append((reason, "both"))
         for method in ci.excludes.methods:
-            methods[method].append(reason)
+            methods[method].append((reason, "both"))
+        located = "; ".join(p for f in triggers for p in places.get(f, []))
         for rm in ci.excludes.restricted_methods:
+            rule = f"{rm.rule} Here: {located}." if located else rm.rule
             label = kb.methods[rm.method].label
-            restrictions.append(Restriction(rm.method, label, rm.rule, reason))
-
-    # Skin problems exclude needling where they are, wherever that is on the body.
-    for skin in intake.skin_problems:
-        finding = kb.findings[skin.finding]
-        regions[skin.region].append(
-            Reason(
-                code=skin.finding,
-                label=finding.label,
-                text=f"{finding.label} in this region: no needles or heat over it.",
-                sources=tuple(finding.sources),
+            restrictions.append(
+                Restriction(method=rm.method, label=label, rule=rule, reason=reason)
             )
+
+    # A local finding excludes needles and heat where it is, on its side only.
+    for local in intake.local_findings:
+        finding = kb.findings[local.finding]
+        reason = Reason(
+            code=local.finding,
+            label=finding.label,
+            text=f"{finding.label}, {where(local, kb)}: no needles or heat there.",
+            sources=tuple(finding.sources),
         )
+        for region in _covered_regions(local, kb):
+            regions[region].append((reason, local.side))
 
     if intake.pregnant and (intake.pregnancy_weeks or 0) > PREGNANCY_UPPER_ABDOMEN_AFTER_WEEKS:
-        regions[codes.UPPER_ABDOMEN].append(
-            Reason(
-                code=codes.PREGNANT,
-                label=kb.findings[codes.PREGNANT].label,
-                text="After the third month the traditional rule adds the upper abdomen.",
-                sources=(codes.WHO_1999_SAFETY,),
-            )
+        pregnant = Reason(
+            code=codes.PREGNANT,
+            label=kb.findings[codes.PREGNANT].label,
+            text="After the third month the traditional rule adds the upper abdomen.",
+            sources=(codes.WHO_1999_SAFETY,),
         )
+        regions[codes.UPPER_ABDOMEN].append((pregnant, "both"))
 
     # Clearance only lifts the 'doctor first' step: every exclusion still applies.
     if intake.physician_clearance is not None:
-        cleared = f"Doctor's approval received on {intake.physician_clearance.isoformat()}."
+        cleared = f"Doctor's approval received on {spoken(intake.physician_clearance)}."
         reasons = [
-            Reason(r.code, r.label, f"{r.text} {cleared}", r.sources, TriageLevel.CAUTION)
+            r.model_copy(update={"text": f"{r.text} {cleared}", "level": TriageLevel.CAUTION})
             if r.level == TriageLevel.PHYSICIAN_CLEARANCE
             else r
             for r in reasons
@@ -259,42 +312,75 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
         key=lambda lvl: lvl.severity,
         default=TriageLevel.PROCEED,
     )
-    triage = next(t for t in kb.triage_levels.values() if t.level == level)
-    action = Reason(triage.code, triage.label, triage.action, tuple(triage.sources), level)
+    triage_entry = kb.triage_for(level)
 
-    excluded_points = {code: list(rs) for code, rs in points.items()}
     for point in kb.points.values():
-        if point.region in regions:
-            excluded_points.setdefault(point.code, []).extend(regions[point.region])
+        for reason, side in regions.get(point.region, []):
+            points[point.code].append((reason, _point_side(point, side)))
 
     startback = None
     if intake.startback is not None:
         result = scoring.startback(intake.startback)
-        pathway = next(p for p in kb.pathways.values() if p.risk == result.risk)
+        pathway = kb.pathway_for(result.risk)
         startback = StartBackResult(
-            result.total,
-            result.psychosocial,
-            result.risk,
-            Reason(pathway.code, pathway.label, pathway.description, tuple(pathway.sources)),
+            total=result.total,
+            psychosocial=result.psychosocial,
+            risk=result.risk,
+            pathway=Reason(
+                code=pathway.code,
+                label=pathway.label,
+                text=pathway.description,
+                sources=tuple(pathway.sources),
+            ),
         )
 
-    return Screening(
+    triage = Triage(
         level=level,
-        action=action,
+        label=triage_entry.label,
+        action=triage_entry.action,
+        sources=tuple(triage_entry.sources),
         reasons=tuple(sorted(reasons, key=lambda r: r.level.severity if r.level else 99)),
-        contraindications={cls: tuple(rs) for cls, rs in by_class.items()},
-        excluded_points=_exclusions(excluded_points, kb.points),
+    )
+    return Screening(
+        triage=triage,
+        contraindications={cls: tuple(by_class.get(cls, ())) for cls in ContraindicationClass},
+        excluded_points=_exclusions(points, kb.points),
         excluded_regions=_exclusions(regions, kb.regions),
         excluded_methods=_exclusions(methods, kb.methods),
         restricted_methods=tuple(restrictions),
         startback=startback,
-        plan_allowed=triage.plan_allowed and not whole_treatment,
+        plan_blockers=_plan_blockers(intake, triage, whole_treatment, kb),
     )
 
 
-def _exclusions(found: dict[str, list[Reason]], catalogue: dict[str, Any]) -> tuple[Exclusion, ...]:
-    return tuple(
-        Exclusion(code, catalogue[code].label, tuple(dict.fromkeys(found[code])))
-        for code in catalogue
-        if code in found
-    )
+def _plan_blockers(
+    intake: Intake, triage: Triage, whole_treatment: list[Reason], kb: KnowledgeBase
+) -> tuple[Reason, ...]:
+    """Everything that stands between this patient and a course plan, in order of weight."""
+    blockers = []
+    entry = kb.triage_for(triage.level)
+    if not entry.plan_allowed:
+        first = triage.reasons[0] if triage.reasons else None
+        text = f"{first.label}: {triage.action}" if first else triage.action
+        blockers.append(
+            Reason(
+                code=entry.code,
+                label=triage.label,
+                text=text,
+                sources=triage.sources,
+                level=triage.level,
+            )
+        )
+    blockers += whole_treatment
+    if intake.age < GUARDIAN_CONSENT_UNDER and intake.guardian_consent is None:
+        paediatric = kb.pathologies[codes.PAEDIATRIC_BACK_PAIN]
+        blockers.append(
+            Reason(
+                code=paediatric.code,
+                label="Guardian's consent needed",
+                text=f"The patient is under {GUARDIAN_CONSENT_UNDER}: record a parent's or "
+                "guardian's consent before any plan.",
+                sources=tuple(paediatric.sources),
+            )
+        )
+    return tuple(blockers)

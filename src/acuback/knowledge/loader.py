@@ -9,16 +9,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from acuback.knowledge import schema as s
 
 DATA_DIR = Path(__file__).parent / "data"
 
 T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R", bound=BaseModel)
 
-# File name -> entry model. The order is the order `kb check` reports counts in.
-FILES: dict[str, type[BaseModel]] = {
+# File name -> entry type. The order is the order `kb check` reports counts in.
+FILES: dict[str, Any] = {
     "seeds.yaml": s.Seed,
     "literature.yaml": s.Literature,
     "causes.yaml": s.Cause,
@@ -110,8 +111,28 @@ class KnowledgeBase:
         ref = self.literature[source]
         return ref.citation
 
+    # `validate` guarantees exactly one entry per level, risk and instrument, so these
+    # look-ups cannot miss on a loaded knowledge base.
+    def triage_for(self, level: s.TriageLevel) -> s.TriageAction:
+        return next(t for t in self.triage_levels.values() if t.level == level)
 
-def _key(model: type[BaseModel]) -> str:
+    def pathway_for(self, risk: str) -> s.Pathway:
+        return next(p for p in self.pathways.values() if p.risk == risk)
+
+    def threshold_for(self, instrument: str) -> s.Threshold:
+        return next(t for t in self.thresholds.values() if t.instrument == instrument)
+
+    def rule(self, code: str, kind: type[R]) -> R:
+        """A course rule that must be of the given kind (the engine names its rules by code)."""
+        found = self.course_rules[code]
+        if not isinstance(found, kind):
+            raise KnowledgeError(
+                [Problem("course_rules.yaml", code, "kind", f"must be a {kind.__name__}")]
+            )
+        return found
+
+
+def _key(model: Any) -> str:
     return "file" if model is s.Seed else "code"
 
 
@@ -132,6 +153,7 @@ def _parse(data_dir: Path) -> tuple[KnowledgeBase, list[Problem]]:
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     for file_name, model in FILES.items():
+        adapter: TypeAdapter[Any] = TypeAdapter(model)
         path = data_dir / file_name
         if not path.exists():
             problems.append(Problem(file_name, "-", "-", "file is missing"))
@@ -146,7 +168,7 @@ def _parse(data_dir: Path) -> tuple[KnowledgeBase, list[Problem]]:
                 else (f"#{index + 1}")
             )
             try:
-                entry = model.model_validate(item)
+                entry = adapter.validate_python(item)
             except ValidationError as exc:
                 for err in exc.errors():
                     where = ".".join(str(part) for part in err["loc"]) or "-"
@@ -176,9 +198,16 @@ def _references(kb: KnowledgeBase) -> Iterator[tuple[str, str, str, str, tuple[s
             yield "conditions.yaml", c.code, "pain_sites", site, ("pain_sites",)
     for flag in kb.red_flags.values():
         yield "red_flags.yaml", flag.code, "pathology", flag.pathology, ("pathologies",)
+        if flag.history is not None:
+            yield "red_flags.yaml", flag.code, "history", flag.history, ("findings",)
     for path in kb.pathologies.values():
         for pre in path.prerequisites:
             yield "pathologies.yaml", path.code, "prerequisites", pre, ("red_flags",)
+        if path.with_history is not None:
+            redirect = path.with_history
+            f = "pathologies.yaml"
+            yield f, path.code, "with_history.finding", redirect.finding, ("findings",)
+            yield f, path.code, "with_history.pathology", redirect.pathology, ("pathologies",)
     for ci in kb.contraindications.values():
         f = "contraindications.yaml"
         for trig in ci.triggered_by:
@@ -206,6 +235,36 @@ def _references(kb: KnowledgeBase) -> Iterator[tuple[str, str, str, str, tuple[s
             yield "faq.yaml", q.code, "cites", cite, everything
 
 
+def _one_each(
+    file_name: str, entries: dict[str, Any], field_name: str, wanted: list[str]
+) -> Iterator[Problem]:
+    """The engine looks entries up by this field: each value must be there exactly once."""
+    seen: dict[str, str] = {}
+    for code, entry in entries.items():
+        value = str(getattr(entry, field_name))
+        if value in seen:
+            yield Problem(file_name, code, field_name, f"'{value}' is already {seen[value]}'s")
+        seen[value] = code
+    for value in wanted:
+        if value not in seen:
+            yield Problem(file_name, "-", field_name, f"no entry for '{value}'")
+
+
+def _consistency(kb: KnowledgeBase) -> Iterator[Problem]:
+    """What the engine assumes of the data beyond references, checked once at load."""
+    yield from _one_each(
+        "triage_levels.yaml", kb.triage_levels, "level", [lvl.value for lvl in s.TriageLevel]
+    )
+    yield from _one_each("pathways.yaml", kb.pathways, "risk", ["low", "medium", "high"])
+    yield from _one_each("thresholds.yaml", kb.thresholds, "instrument", [])
+    for c in kb.conditions.values():
+        rule = kb.course_rules.get(c.course_rule)
+        if rule is not None and not isinstance(rule, s.BlockRule):
+            yield Problem(
+                "conditions.yaml", c.code, "course_rule", f"'{c.course_rule}' is not a block"
+            )
+
+
 def validate(kb: KnowledgeBase) -> list[Problem]:
     problems = []
     for file_name, entry, field_name, code, allowed in _references(kb):
@@ -214,7 +273,7 @@ def validate(kb: KnowledgeBase) -> list[Problem]:
             problems.append(
                 Problem(file_name, entry, field_name, f"'{code}' is not defined in {where}")
             )
-    return problems
+    return problems + list(_consistency(kb))
 
 
 def load(data_dir: Path = DATA_DIR) -> KnowledgeBase:

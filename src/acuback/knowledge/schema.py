@@ -79,6 +79,11 @@ class Condition(Entry):
     combined_physiotherapy: bool = Field(
         default=False, description="Whether the sources suggest adding physiotherapy"
     )
+    max_weeks: int | None = Field(
+        default=None,
+        ge=1,
+        description="Pain lasting longer than this is not this condition (e.g. a spasm is acute)",
+    )
 
 
 class PainSite(Entry):
@@ -108,6 +113,13 @@ class TriageAction(Entry):
     plan_allowed: bool = Field(description="Whether a course may be planned at this level")
 
 
+class HistoryRedirect(Strict):
+    """A history that changes what a set of red flags means (known cancer: spread, not onset)."""
+
+    finding: Code
+    pathology: Code
+
+
 class Pathology(Entry):
     """A serious pathology that red flags point to, with what to do about it."""
 
@@ -125,6 +137,10 @@ class Pathology(Entry):
         default=None, ge=1, description="With trigger=count: count at which to test, not refer"
     )
     borderline_action: str | None = None
+    with_history: HistoryRedirect | None = Field(
+        default=None,
+        description="When the patient has this history, its features point to another pathology",
+    )
 
     @model_validator(mode="after")
     def _count_rule(self) -> Pathology:
@@ -136,7 +152,7 @@ class Pathology(Entry):
 
 
 class RedFlag(Entry):
-    """One red-flag feature, asked as a yes/no question at intake."""
+    """One red-flag feature: asked yes/no at intake, or raised from the age or the history."""
 
     pathology: Code
     question: str = Field(min_length=10, description="Our own yes/no wording for the intake")
@@ -149,6 +165,9 @@ class RedFlag(Entry):
     age_under: int | None = Field(
         default=None, ge=0, description="Raised from the intake's age alone, below this age"
     )
+    history: Code | None = Field(
+        default=None, description="Raised when the intake's history holds this finding"
+    )
     on_its_own: TriageLevel | None = Field(
         default=None,
         description=(
@@ -157,19 +176,32 @@ class RedFlag(Entry):
         ),
     )
 
+    @property
+    def asked(self) -> bool:
+        """Whether the intake asks this flag; age and history flags are raised from answers."""
+        return self.age_over is None and self.age_under is None and self.history is None
+
 
 class FindingKind(StrEnum):
     HISTORY = "history"
     MEDICATION = "medication"
     DEVICE = "device"
     SKIN = "skin"
+    LIMB = "limb"
     STATE = "state"
+
+
+# Findings of these kinds sit somewhere on the body, so an intake records where and on which side.
+LOCAL_FINDING_KINDS = frozenset({FindingKind.SKIN, FindingKind.LIMB})
 
 
 class Finding(Entry):
     """Something about the patient an intake can record (history, medicine, device...)."""
 
     kind: FindingKind
+    whole_limb: bool = Field(
+        default=False, description="A local finding that covers the whole limb on its side"
+    )
 
 
 class ContraindicationClass(StrEnum):
@@ -205,7 +237,9 @@ class Contraindication(Entry):
 
 
 class Region(Entry):
-    pass
+    limb: Literal["leg", "arm"] | None = Field(
+        default=None, description="The limb this region belongs to, for limb-wide findings"
+    )
 
 
 class PointRole(StrEnum):
@@ -249,6 +283,11 @@ class Point(Entry):
     pregnancy_caution: bool = False
     map: list[MapPosition] = Field(min_length=1)
 
+    @property
+    def on_midline(self) -> bool:
+        """A single point drawn on the body's midline (governor vessel, EX-B8) has no side."""
+        return not self.bilateral and all(m.x == 50 for m in self.map)
+
 
 class Protocol(Entry):
     """A published point prescription, kept so plans can be compared to trials."""
@@ -266,14 +305,63 @@ class Method(Entry):
 # --- course and outcomes ----------------------------------------------------
 
 
-class CourseRule(Entry):
-    kind: Literal["schedule", "cap", "review", "extension"]
+class BlockRule(Entry):
+    """A block of sessions the planner schedules: an opening phase, then weekly sessions."""
+
+    kind: Literal["block"]
+    opening_per_week: Literal[1, 2] = Field(description="Sessions a week in the opening phase")
+    opening_weeks: int = Field(ge=1, le=12)
+    max_sessions: int = Field(ge=1, le=30, description="Sessions in the whole block")
+    review_after_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=28,
+        description="An early review this many days after the last session (short blocks)",
+    )
+
+    @model_validator(mode="after")
+    def _fits(self) -> BlockRule:
+        if self.opening_per_week * self.opening_weeks > self.max_sessions:
+            raise ValueError("the opening phase holds more sessions than the whole block")
+        return self
+
+
+class ScheduleRule(Entry):
+    """A published or payer course kept for comparison; the planner does not use it."""
+
+    kind: Literal["schedule"]
     sessions_per_week: float | None = Field(default=None, gt=0, le=7)
     weeks: int | None = Field(default=None, ge=1, le=104)
     max_sessions: int | None = Field(default=None, ge=1)
-    window_days: int | None = Field(default=None, ge=1)
-    review_weeks: tuple[int, int] | None = None
-    extra_sessions: int | None = Field(default=None, ge=1)
+
+
+class ReviewRule(Entry):
+    kind: Literal["review"]
+    review_weeks: tuple[int, int]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReviewRule:
+        if not 0 < self.review_weeks[0] <= self.review_weeks[1]:
+            raise ValueError("review_weeks is a window: first week, then last week")
+        return self
+
+
+class CapRule(Entry):
+    """A payer limit every drafted course is checked against."""
+
+    kind: Literal["cap"]
+    max_sessions: int = Field(ge=1)
+    window_days: int = Field(ge=1)
+
+
+class ExtensionRule(Entry):
+    kind: Literal["extension"]
+    extra_sessions: int = Field(ge=1)
+
+
+CourseRule = Annotated[
+    BlockRule | ScheduleRule | ReviewRule | CapRule | ExtensionRule, Field(discriminator="kind")
+]
 
 
 class Threshold(Entry):
