@@ -54,12 +54,13 @@ def test_intake_plan_three_sessions_review_and_an_outsider_refused(
     page.wait_for_url("**/intakes/*/")
     visited.append(page.url)
     assert page.locator("text=Draft the plan").count() == 0
+    # A course cannot start before the approval it depends on: the letter came first.
+    start = date.today() - timedelta(weeks=6)
     page.select_option("#id_kind", "clearance_received")
-    page.fill("#id_on", date.today().isoformat())
+    page.fill("#id_on", (start - timedelta(days=2)).isoformat())
     page.fill("#id_note", "Cardiologist's letter: plain needling fine, no electro.")
     page.click("text=Record decision")
     page.wait_for_selector("#decisions >> text=Doctor's approval received")
-    start = date.today() - timedelta(weeks=6)
     page.fill("#id_start", start.isoformat())
     page.click("text=Draft the plan")
     page.wait_for_url("**/plans/*/")

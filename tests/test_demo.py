@@ -46,11 +46,11 @@ def test_demo_command_gives_one_patient_a_charted_course_once() -> None:
     assert sessions.count() == 6 and all(s.closed for s in sessions)
     assert all(s.needles_inserted == s.needles_removed > 0 for s in sessions)
     assert ScoreRecord.objects.filter(instrument="nrs").count() == 6
-    assert "electroacupuncture" in [m["code"] for m in plan.plan["methods"]]
-    assert "moxibustion" not in [m["code"] for m in plan.plan["methods"]], "diabetes"
+    assert "electroacupuncture" in [m.code for m in plan.course.methods]
+    assert "moxibustion" not in [m.code for m in plan.course.methods], "diabetes"
 
     client = Client()
     client.force_login(get_user_model().objects.get(username="demo-practitioner"))
     page = client.get(f"/patients/{plan.patient.pk}/")
-    assert page.context["outcome"]["decision"] in {"continue", "extend", "change", "stop"}
+    assert page.context["outcome"].decision in {"continue", "extend", "change", "stop"}
     assert b'data-instrument="rmdq"' in page.content

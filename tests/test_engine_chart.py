@@ -99,7 +99,10 @@ def test_no_accepted_chart_holds_what_screening_excluded(
     assert not used & {e.code for e in result.excluded_methods}
     regions = {e.code: e for e in result.excluded_regions}
     for point in confirmed.points:
-        for exclusion in (result.excluded_point(point.code), regions.get(KB.points[point.code].region)):
+        for exclusion in (
+            result.excluded_point(point.code),
+            regions.get(KB.points[point.code].region),
+        ):
             assert exclusion is None or not exclusion.covers(point.side), (point, exclusion)
     if not result.plan_allowed:
         assert not confirmed.points and not used & {"moxibustion", "cupping", "electroacupuncture"}

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
-
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from acuback.clinical.base import InputError
 from acuback.clinical.course_plan import CoursePlan, course_plan
@@ -75,7 +74,9 @@ def test_acute_pain_that_is_no_spasm_gets_a_short_block_with_an_early_review() -
     plan = plan_for(conditions=["acute-low-back-pain"], pain_duration_weeks=2)
     rule = KB.rule("course-acute-short", BlockRule)
     assert plan.schedule.code == rule.code and "qaseem-2017-acp" in plan.schedule.sources
-    assert len(plan.sessions) == rule.max_sessions < KB.rule("course-standard", BlockRule).max_sessions
+    assert (
+        len(plan.sessions) == rule.max_sessions < KB.rule("course-standard", BlockRule).max_sessions
+    )
     assert rule.review_after_days is not None
     assert [r.date for r in plan.reviews] == [
         plan.sessions[-1].date + timedelta(days=rule.review_after_days)

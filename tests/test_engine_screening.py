@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from acuback.clinical.course_plan import course_plan
 from acuback.clinical.base import InputError
+from acuback.clinical.course_plan import course_plan
 from acuback.clinical.intake import Intake, read_intake
 from acuback.clinical.screening import Screening, screen
 from acuback.knowledge.loader import KnowledgeBase, knowledge_base

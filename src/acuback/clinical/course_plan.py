@@ -299,6 +299,15 @@ def course_plan(
     if not screening.plan_allowed:
         return None
     check_start(start, intake, today)
+    return draft(intake, screening, kb, start)
+
+
+def draft(intake: Intake, screening: Screening, kb: KnowledgeBase, start: dt.date) -> CoursePlan:
+    """The plan itself, every exclusion applied; `course_plan` decides whether one may be made.
+
+    Kept apart so a stored plan can be re-drafted in its new shape (a data migration)
+    even when the patient's screening now holds treatment back.
+    """
     conditions = conditions_for(intake, kb)
     points, struck = _choose_points(conditions, intake, screening, kb)
     methods = _choose_methods(conditions, points, screening, kb)

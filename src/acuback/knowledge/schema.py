@@ -52,6 +52,11 @@ class Literature(Strict):
     citation: str = Field(min_length=10)
     year: int = Field(ge=1900, le=2100)
     identifier: str | None = Field(default=None, description="DOI, PMID, ISBN or document number")
+    short: str | None = Field(
+        default=None,
+        max_length=30,
+        description="How readers know it, where the author's name won't do",
+    )
     verified: Literal["V", "P", "U"] = Field(
         description="Tag from shared/reference/clinical-facts.md: verified, partly, unverified"
     )

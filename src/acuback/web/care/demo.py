@@ -8,8 +8,10 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from acuback.clinical.intake import read_intake
+from acuback.knowledge.loader import knowledge_base
 from acuback.web.care import service
-from acuback.web.care.models import IntakeRecord, SessionRecord
+from acuback.web.care.models import IntakeRecord
 from acuback.web.clinics.models import Patient
 
 DEMO_ANSWERS = {
@@ -36,27 +38,27 @@ def load_demo_course(patient: Patient, practitioner: User, today: date | None = 
         "age": (today - patient.date_of_birth).days // 365,
         "sex": patient.sex,
     }
-    intake = service.record_intake(patient.clinic, patient, practitioner, answers)
+    read = read_intake(answers, knowledge_base())
+    intake = service.record_intake(patient.clinic, patient, practitioner, read, answers)
     plan = service.draft_plan(intake, practitioner, start)
     for weeks, pain, rmdq in DEMO_SESSIONS:
         day = start + timedelta(days=round(weeks * 7))
         session = service.open_session(plan, practitioner, day)
         count = sum(2 if p["side"] == "both" else 1 for p in session.points)
-        SessionRecord.objects.filter(pk=session.pk).update(
-            needles_inserted=count,
-            needles_removed=count,
-            needle_type="Single-use stainless steel, guide tube",
-            needle_diameter_mm=Decimal("0.25"),
-            needle_length_mm=40,
-            depth_mm="10-30",
-            response_sought="de_qi",
-            stimulation="manual",
-            retention_minutes=20,
-            nrs_before=pain,
-            nrs_after=max(pain - 2, 0),
-            advice="Keep active; walk daily.",
-        )
-        session.refresh_from_db()
+        session.needles_inserted = session.needles_removed = count
+        session.needle_type = "Single-use stainless steel, guide tube"
+        session.needle_diameter_mm = Decimal("0.25")
+        session.needle_length_mm = 40
+        session.depth_mm = "10-30"
+        session.response_sought = "de_qi"
+        session.stimulation = "manual"
+        session.retention_minutes = 20
+        session.nrs_before = Decimal(pain)
+        session.nrs_after = Decimal(max(pain - 2, 0))
+        session.advice = "Keep active; walk daily."
+        # The demo charts through the same check as a practitioner's save.
+        session.restrictions_applied = [r.key for r in service.check_session(session).applied]
+        service.save_chart(session)
         service.close_session(session, practitioner)
         if rmdq is not None:
             service.record_score(patient.clinic, patient, practitioner, "rmdq", Decimal(rmdq), day)

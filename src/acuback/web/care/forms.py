@@ -11,6 +11,9 @@ from typing import Any
 
 from django import forms
 
+from acuback.clinical.base import InputError
+from acuback.clinical.intake import Intake, read_intake
+from acuback.clinical.screening import Restriction
 from acuback.knowledge.loader import KnowledgeBase, knowledge_base
 from acuback.knowledge.schema import FindingKind
 from acuback.web.care.models import (
@@ -22,8 +25,6 @@ from acuback.web.care.models import (
     Stimulation,
 )
 from acuback.web.clinics.models import Patient
-
-STARTBACK_ITEMS = [f"startback-{i}" for i in range(1, 10)]
 
 
 def _choices(entries: dict[str, Any]) -> list[tuple[str, str]]:
@@ -53,10 +54,39 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+class CodesField(forms.MultipleChoiceField):
+    """Checkboxes drawn from the knowledge base; `read_intake` judges the codes, not this."""
+
+    def valid_value(self, value: str) -> bool:
+        return True
+
+
+class CodeField(forms.ChoiceField):
+    def valid_value(self, value: str) -> bool:
+        return True
+
+
+LOCAL_ROWS = 2  # skin or limb problems a single intake records; most have none
+SIDE_CHOICES = [("both", "Both sides"), ("left", "Left"), ("right", "Right")]
+STARTBACK_ITEMS = [f"startback-{i}" for i in range(1, 10)]
+
+
+def engine_field(path: str) -> str | None:
+    """The form field an engine error names ("local_findings[1].side" -> "local_side_1")."""
+    parts = path.replace("[", ".").replace("]", "").split(".")
+    if parts[0] == "startback" and len(parts) > 1:
+        return parts[1]
+    if parts[0] == "local_findings" and len(parts) > 2:
+        return f"local_{parts[2]}_{parts[1]}"
+    if parts[0] in {"age", "sex", "intake"}:
+        return None  # from the patient's record or the answers as a whole
+    return parts[0]
+
+
 class IntakeForm(forms.Form):
-    pain_duration_weeks = forms.DecimalField(
-        min_value=0, max_value=5200, decimal_places=1, label="How long has the pain lasted (weeks)?"
-    )
+    """Widgets to data; every clinical check is `read_intake`'s, attached to its field."""
+
+    pain_duration_weeks = forms.DecimalField(label="How long has the pain lasted (weeks)?")
     pain_pattern = forms.ChoiceField(
         required=False,
         choices=[
@@ -66,35 +96,30 @@ class IntakeForm(forms.Form):
             ("recurrent", "Recurrent episodes"),
         ],
     )
-    pain_sites = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
-    conditions = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
-    red_flags = forms.MultipleChoiceField(
+    pain_sites = CodesField(required=False, widget=forms.CheckboxSelectMultiple)
+    conditions = CodesField(required=False, widget=forms.CheckboxSelectMultiple)
+    red_flags = CodesField(
         required=False, widget=forms.CheckboxSelectMultiple, label="Red flags (tick each yes)"
     )
-    history = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
-    medications = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
-    devices = forms.MultipleChoiceField(
+    history = CodesField(required=False, widget=forms.CheckboxSelectMultiple)
+    medications = CodesField(required=False, widget=forms.CheckboxSelectMultiple)
+    devices = CodesField(
         required=False, widget=forms.CheckboxSelectMultiple, label="Implanted devices"
     )
-    skin_finding = forms.ChoiceField(required=False, label="Skin problem")
-    skin_region = forms.ChoiceField(required=False, label="where")
     pregnant = forms.BooleanField(required=False)
-    pregnancy_weeks = forms.IntegerField(required=False, min_value=0, max_value=45)
+    pregnancy_weeks = forms.IntegerField(required=False)
     driving_after_treatment = forms.BooleanField(required=False, label="Will drive after treatment")
-    nrs = forms.DecimalField(
-        required=False, min_value=0, max_value=10, decimal_places=1, label="Pain now (NRS 0-10)"
-    )
+    nrs = forms.DecimalField(required=False, label="Pain now (NRS 0-10)")
 
     def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.patient = patient
+        self.intake: Intake | None = None
         kb = knowledge_base()
         _choices_of(self, "pain_sites").choices = _choices(kb.pain_sites)
         _choices_of(self, "conditions").choices = _choices(kb.conditions)
         _choices_of(self, "red_flags").choices = [
-            (c, f.question)
-            for c, f in kb.red_flags.items()
-            if f.age_over is None and f.age_under is None
+            (c, f.question) for c, f in kb.red_flags.items() if f.asked
         ]
         # Pregnancy and driving have their own fields above, so they are not asked twice.
         _choices_of(self, "history").choices = [
@@ -104,8 +129,17 @@ class IntakeForm(forms.Form):
         ]
         _choices_of(self, "medications").choices = _findings(kb, FindingKind.MEDICATION)
         _choices_of(self, "devices").choices = _findings(kb, FindingKind.DEVICE)
-        _choices_of(self, "skin_finding").choices = [("", "none")] + _findings(kb, FindingKind.SKIN)
-        _choices_of(self, "skin_region").choices = [("", "-")] + _choices(kb.regions)
+        local = [("", "none")] + _findings(kb, FindingKind.SKIN, FindingKind.LIMB)
+        for row in range(LOCAL_ROWS):
+            self.fields[f"local_finding_{row}"] = CodeField(
+                required=False, choices=local, label="Skin or limb problem"
+            )
+            self.fields[f"local_region_{row}"] = CodeField(
+                required=False, choices=[("", "-"), *_choices(kb.regions)], label="where"
+            )
+            self.fields[f"local_side_{row}"] = CodeField(
+                required=False, choices=SIDE_CHOICES, initial="both", label="side"
+            )
         # STarT Back wording is Keele's and is not shipped: the practitioner asks the items
         # from their licensed copy and records agree (1) or disagree (0).
         for item in STARTBACK_ITEMS:
@@ -118,7 +152,7 @@ class IntakeForm(forms.Form):
             )
 
     def answers(self) -> dict[str, Any]:
-        """The cleaned form as an engine intake (knowledge-base codes)."""
+        """The cleaned widgets as engine input (knowledge-base codes), unjudged."""
         data = self.cleaned_data
         answers: dict[str, Any] = {
             "age": age_on(self.patient.date_of_birth, date.today()),
@@ -133,27 +167,34 @@ class IntakeForm(forms.Form):
             answers["pain_pattern"] = data["pain_pattern"]
         for name in ("pain_sites", "conditions", "red_flags", "history", "medications", "devices"):
             answers[name] = list(data.get(name) or [])
-        if data.get("skin_finding") and data.get("skin_region"):
-            answers["skin_problems"] = [
-                {"finding": data["skin_finding"], "region": data["skin_region"]}
-            ]
+        local = [
+            {
+                "finding": data[f"local_finding_{row}"],
+                "region": data.get(f"local_region_{row}") or "",
+                "side": data.get(f"local_side_{row}") or "both",
+            }
+            for row in range(LOCAL_ROWS)
+            if data.get(f"local_finding_{row}")
+        ]
+        if local:
+            answers["local_findings"] = local
         if data.get("nrs") is not None:
             answers["nrs"] = float(data["nrs"])
-        startback = {item: data.get(item) for item in STARTBACK_ITEMS}
-        if all(value is not None for value in startback.values()):
+        startback = {item: data[item] for item in STARTBACK_ITEMS if data.get(item) is not None}
+        if startback:
             answers["startback"] = startback
         return answers
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        given = [item for item in STARTBACK_ITEMS if data.get(item) is not None]
-        if given and len(given) != len(STARTBACK_ITEMS):
-            self.add_error(
-                STARTBACK_ITEMS[len(given)] if len(given) < 9 else None,
-                "Answer all nine STarT Back items, or none.",
-            )
-        if data.get("skin_finding") and not data.get("skin_region"):
-            self.add_error("skin_region", "Say where the skin problem is.")
+        if self.errors:
+            return data
+        try:
+            self.intake = read_intake(self.answers(), knowledge_base())
+        except InputError as exc:
+            name = engine_field(exc.field)
+            message = exc.message[:1].upper() + exc.message[1:]
+            self.add_error(name if name in self.fields else None, message)
         return data
 
 
@@ -163,13 +204,6 @@ class DecisionForm(forms.ModelForm[Decision]):
         fields = ["kind", "on", "note"]
         widgets = {"on": DateInput()}
         labels = {"on": "Date", "kind": "Decision"}
-
-    def clean_on(self) -> date:
-        # An approval or referral is recorded once it has happened, never ahead of time.
-        value: date = self.cleaned_data["on"]
-        if value > date.today():
-            raise forms.ValidationError("This date is in the future.")
-        return value
 
 
 class PlanForm(forms.Form):
@@ -230,10 +264,26 @@ class SessionForm(forms.ModelForm[SessionRecord]):
         }
         help_texts = {"needle_type": ""}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    restrictions_applied = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Restrictions applied in this session",
+        help_text="Tick each one you followed; a method with a restriction is refused unticked.",
+    )
+
+    def __init__(
+        self, *args: Any, restrictions: tuple[Restriction, ...] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         # STRICTA's order: the points first, then needles, stimulation and retention.
         self.order_fields(["day", "points_text"])
+        _choices_of(self, "restrictions_applied").choices = [
+            (r.key, f"{r.label}: {r.rule}") for r in restrictions
+        ]
+        if not restrictions:
+            del self.fields["restrictions_applied"]
+        elif self.instance.pk and not self.is_bound:
+            self.initial["restrictions_applied"] = self.instance.restrictions_applied
         _choices_of(self, "response_sought").choices = [("", "-"), *Response.choices]
         _choices_of(self, "stimulation").choices = [("", "-"), *Stimulation.choices]
         for name in ("nrs_before", "nrs_after"):
@@ -262,11 +312,11 @@ class SessionForm(forms.ModelForm[SessionRecord]):
             points.append({"code": code, "side": side})
         return points
 
-    def save(self, commit: bool = True) -> SessionRecord:
+    def chart(self) -> SessionRecord:
+        """The charted session, unsaved: the service checks it against screening first."""
         session = super().save(commit=False)
         session.points = self.cleaned_data["points_text"]
-        if commit:
-            session.save()
+        session.restrictions_applied = list(self.cleaned_data.get("restrictions_applied") or [])
         return session
 
     def clean(self) -> dict[str, Any]:

@@ -1,14 +1,19 @@
 """Records of the care pathway: intake, decision, plan, sessions (STRICTA), scores.
 
-Each record belongs to a clinic and a patient of that clinic. The engine's output is
-stored as it was shown, so the record says what the practitioner saw at the time.
+Each record belongs to a clinic and a patient of that clinic. The engine's results are
+stored as the JSON of their typed models, as they were shown, so the record says what
+the practitioner saw at the time; reading one back gives the typed model again.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 
+from acuback.clinical.course_plan import CoursePlan
+from acuback.clinical.screening import Screening
 from acuback.web.clinics.models import Clinic, Patient
 
 
@@ -27,7 +32,7 @@ class ClinicRecord(models.Model):
 class IntakeRecord(ClinicRecord):
     answers = models.JSONField(help_text="The intake as entered, in knowledge-base codes")
     triage_level = models.CharField(max_length=30)
-    screening = models.JSONField(help_text="The engine's screening as shown")
+    screening_json = models.JSONField(help_text="The engine's screening as shown, typed")
 
     class Meta:
         ordering = ["-created"]
@@ -35,12 +40,18 @@ class IntakeRecord(ClinicRecord):
     def __str__(self) -> str:
         return f"Intake {self.pk} ({self.triage_level})"
 
+    @cached_property
+    def screening(self) -> Screening:
+        """The screening shown when the intake was saved (before any later decision)."""
+        return Screening.model_validate(self.screening_json)
+
 
 class DecisionKind(models.TextChoices):
     CLEARANCE_RECEIVED = "clearance_received", "Doctor's approval received"
     REFERRED = "referred", "Referred to a doctor or service"
     DEFERRED = "deferred", "Treatment deferred"
     DECLINED = "declined", "Doctor advised against acupuncture"
+    GUARDIAN_CONSENT = "guardian_consent", "Parent's or guardian's consent recorded"
 
 
 class Decision(ClinicRecord):
@@ -61,13 +72,17 @@ class Decision(ClinicRecord):
 class PlanRecord(ClinicRecord):
     intake = models.ForeignKey(IntakeRecord, on_delete=models.PROTECT, related_name="plans")
     start = models.DateField()
-    plan = models.JSONField(help_text="The engine's course plan as drafted")
+    course_json = models.JSONField(help_text="The engine's course plan as drafted, typed")
 
     class Meta:
         ordering = ["-created"]
 
     def __str__(self) -> str:
         return f"Plan {self.pk} from {self.start}"
+
+    @cached_property
+    def course(self) -> CoursePlan:
+        return CoursePlan.model_validate(self.course_json)
 
 
 class Response(models.TextChoices):
@@ -107,6 +122,9 @@ class SessionRecord(ClinicRecord):
     nrs_before = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
     nrs_after = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
     next_appointment = models.DateField(null=True, blank=True)
+    restrictions_applied = models.JSONField(
+        default=list, blank=True, help_text="Keys of the restrictions the practitioner applied"
+    )
     closed = models.DateTimeField(null=True, blank=True)
 
     class Meta:

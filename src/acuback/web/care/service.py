@@ -1,28 +1,26 @@
-"""The care pathway on top of the engine. Views call these and stay thin."""
+"""The care pathway's rules on top of the engine. Views call these and stay thin.
+
+Services raise domain errors (RecordNotFound, PlanNotAllowed, ChartRefused...) and never
+an HTTP response: the views turn them into 404, 409 or a form shown again. What a page
+shows (timeline, charts, body map, export) lives in `presenters`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ObjectDoesNotExist
-from django.db import models, transaction
-from django.http import Http404
-from django.urls import reverse
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from acuback.clinical.base import InputError, spoken
+from acuback.clinical.chart import Chart, ChartCheck, ChartedPoint, check_chart
 from acuback.clinical.course_plan import course_plan
-from acuback.clinical.intake import read_intake
-from acuback.clinical.outcome import (
-    OutcomeDecision,
-    decide,
-    important_change,
-    read_series,
-    threshold_for,
-)
+from acuback.clinical.intake import Intake, read_intake
+from acuback.clinical.outcome import OutcomeDecision, decide, read_series
 from acuback.clinical.screening import Screening, screen
 from acuback.knowledge.loader import knowledge_base
 from acuback.web.care.models import (
@@ -35,94 +33,130 @@ from acuback.web.care.models import (
     ScoreRecord,
     SessionRecord,
 )
-from acuback.web.care.svg import ChartSeries, MarkedPoint, body_map, outcome_chart
 from acuback.web.clinics.models import Clinic, Patient
 
 M = TypeVar("M", bound=models.Model)
+
+
+class RecordNotFound(Exception):
+    """No such record in this clinic (another clinic's record is not found either)."""
+
+
+class PlanNotAllowed(Exception):
+    """Screening does not allow a course plan yet; the message says what to do first."""
+
+
+class SessionNotOpenable(Exception):
+    """Screening or an unfinished session stands in the way of a new one."""
 
 
 class SessionNotClosable(Exception):
     """A session cannot be closed while needles are unaccounted for."""
 
 
-def _with_clearance(answers: dict[str, Any], clearance: date | None) -> dict[str, Any]:
-    if clearance is None:
-        return answers
-    return {**answers, "physician_clearance": clearance.isoformat()}
+class ChartRefused(Exception):
+    """The chart holds what screening excludes, or a restriction not yet confirmed."""
 
-
-def run_screening(answers: dict[str, Any], clearance: date | None = None) -> Screening:
-    kb = knowledge_base()
-    return screen(read_intake(_with_clearance(answers, clearance), kb), kb)
-
-
-@transaction.atomic
-def record_intake(
-    clinic: Clinic, patient: Patient, user: User, answers: dict[str, Any]
-) -> IntakeRecord:
-    result = run_screening(answers)
-    intake = IntakeRecord.objects.create(
-        clinic=clinic,
-        patient=patient,
-        created_by=user,
-        answers=answers,
-        triage_level=result.level.value,
-        screening=result.to_json(),
-    )
-    if answers.get("nrs") is not None:
-        # The pain at intake is the course's baseline.
-        record_score(
-            clinic, patient, user, "nrs", Decimal(str(answers["nrs"])), timezone.localdate()
-        )
-    return intake
+    def __init__(self, check: ChartCheck) -> None:
+        self.check = check
+        super().__init__("; ".join(p.message for p in check.refused) or "restrictions to confirm")
 
 
 def get_record(model: type[M], clinic: Clinic, pk: int) -> M:
-    # Another clinic's record answers 404, exactly like one that does not exist.
+    # Another clinic's record is not found, exactly like one that does not exist.
     try:
         return model._default_manager.select_related("patient").get(clinic=clinic, pk=pk)
-    except ObjectDoesNotExist as exc:
-        raise Http404("No such record") from exc
+    except model.DoesNotExist as exc:  # type: ignore[attr-defined]
+        raise RecordNotFound(f"no {model._meta.verbose_name} {pk}") from exc
 
 
-def clearance_of(intake: IntakeRecord) -> date | None:
-    """The doctor's approval, if the latest decision on the intake is that approval.
-
-    A later referral, deferral or refusal withdraws an earlier approval.
-    """
-    latest = intake.decisions.order_by("-created", "-id").first()
-    if latest is None or latest.kind != DecisionKind.CLEARANCE_RECEIVED:
-        return None
-    return latest.on
+# --- intake, decisions and the one answer to "may this patient be treated?" -----------
 
 
 def latest_intake(patient: Patient) -> IntakeRecord | None:
     return IntakeRecord.objects.filter(patient=patient).order_by("-created", "-id").first()
 
 
-def treatment_blocker(patient: Patient, intake: IntakeRecord | None = None) -> str | None:
-    """Why no plan may be drafted or session opened now, or None when care may go on.
+def _decided(intake: IntakeRecord) -> dict[str, str]:
+    """The dates the engine needs from recorded decisions: approval and guardian's consent.
 
-    Only the patient's newest intake counts: a red flag found later stops a course
-    planned from an earlier, clear intake.
+    A later referral, deferral or refusal withdraws an earlier approval; a guardian's
+    consent stands on its own.
     """
-    newest = latest_intake(patient)
-    if newest is None:
-        return "Record an intake first."
-    if intake is not None and intake.pk != newest.pk:
-        return "A newer intake exists; plan from that one."
-    screening = current_screening(newest)
-    if not screening.plan_allowed:
-        return f"{screening.action.label}: {screening.action.text}"
-    return None
+    decided: dict[str, str] = {}
+    latest = (
+        intake.decisions.exclude(kind=DecisionKind.GUARDIAN_CONSENT)
+        .order_by("-created", "-id")
+        .first()
+    )
+    if latest is not None and latest.kind == DecisionKind.CLEARANCE_RECEIVED:
+        decided["physician_clearance"] = latest.on.isoformat()
+    consent = (
+        intake.decisions.filter(kind=DecisionKind.GUARDIAN_CONSENT).order_by("-on", "-id").first()
+    )
+    if consent is not None:
+        decided["guardian_consent"] = consent.on.isoformat()
+    return decided
+
+
+def current_intake(intake: IntakeRecord) -> Intake:
+    """The intake as it stands now, with the recorded approval and consent applied."""
+    return read_intake({**intake.answers, **_decided(intake)}, knowledge_base())
 
 
 def current_screening(intake: IntakeRecord) -> Screening:
-    """Screening as it stands now, with any recorded doctor's approval applied."""
-    return run_screening(intake.answers, clearance_of(intake))
+    return screen(current_intake(intake), knowledge_base())
+
+
+@dataclass(frozen=True)
+class CarePermission:
+    """May this patient be planned and treated now, and if not, why not.
+
+    Only the newest intake counts: a red flag found later stops a course planned from an
+    earlier, clear intake.
+    """
+
+    intake: IntakeRecord | None
+    screening: Screening | None
+    blockers: tuple[str, ...]
+
+    @property
+    def allowed(self) -> bool:
+        return not self.blockers
+
+
+def care_permission(patient: Patient) -> CarePermission:
+    newest = latest_intake(patient)
+    if newest is None:
+        return CarePermission(None, None, ("Record an intake first.",))
+    screening = current_screening(newest)
+    blockers = tuple(f"{b.label}: {b.text}" for b in screening.plan_blockers)
+    return CarePermission(newest, screening, blockers)
+
+
+@transaction.atomic
+def record_intake(
+    clinic: Clinic, patient: Patient, user: User, intake: Intake, answers: dict[str, Any]
+) -> IntakeRecord:
+    """Store an intake read by `read_intake` (the answers are what it was read from)."""
+    result = screen(intake, knowledge_base())
+    record = IntakeRecord.objects.create(
+        clinic=clinic,
+        patient=patient,
+        created_by=user,
+        answers=answers,
+        triage_level=result.level.value,
+        screening_json=result.model_dump(mode="json"),
+    )
+    if intake.nrs is not None:
+        # The pain at intake is the course's baseline.
+        record_score(clinic, patient, user, "nrs", Decimal(str(intake.nrs)), timezone.localdate())
+    return record
 
 
 def record_decision(intake: IntakeRecord, user: User, kind: str, on: date, note: str) -> Decision:
+    if on > timezone.localdate():
+        raise InputError("on", "This date is in the future.")
     return Decision.objects.create(
         clinic=intake.clinic,
         patient=intake.patient,
@@ -134,44 +168,29 @@ def record_decision(intake: IntakeRecord, user: User, kind: str, on: date, note:
     )
 
 
-class PlanNotAllowed(Exception):
-    """Triage does not allow a course plan yet; the message says what to do first."""
+# --- the plan and its sessions -------------------------------------------------------
 
 
 def draft_plan(intake: IntakeRecord, user: User, start: date) -> PlanRecord:
-    if blocker := treatment_blocker(intake.patient, intake):
-        raise PlanNotAllowed(blocker)
+    """Draft the course from the newest intake; InputError names a start that makes no sense."""
+    permission = care_permission(intake.patient)
+    if permission.intake is not None and permission.intake.pk != intake.pk:
+        raise PlanNotAllowed("A newer intake exists; plan from that one.")
+    if not permission.allowed or permission.screening is None:
+        raise PlanNotAllowed(" ".join(permission.blockers))
     kb = knowledge_base()
-    parsed = read_intake(_with_clearance(intake.answers, clearance_of(intake)), kb)
-    result = screen(parsed, kb)
-    drafted = course_plan(parsed, result, kb, start)
-    if drafted is None:
-        raise PlanNotAllowed(f"{result.action.label}: {result.action.text}")
+    drafted = course_plan(
+        current_intake(intake), permission.screening, kb, start, timezone.localdate()
+    )
+    assert drafted is not None  # the permission above already holds
     return PlanRecord.objects.create(
         clinic=intake.clinic,
         patient=intake.patient,
         created_by=user,
         intake=intake,
         start=start,
-        plan={**drafted.to_json(), "screening": result.to_json()},
+        course_json=drafted.model_dump(mode="json"),
     )
-
-
-def plan_body_map(plan: PlanRecord) -> str:
-    kb = knowledge_base()
-    marks = [
-        MarkedPoint(kb.points[p["code"]], "chosen", p["reason"]["text"])
-        for p in plan.plan["points"]
-    ]
-    marks += [
-        MarkedPoint(
-            kb.points[p["code"]],
-            "excluded",
-            "Excluded: " + "; ".join(r["label"] for r in p["reasons"]),
-        )
-        for p in plan.plan["excluded_points"]
-    ]
-    return body_map(marks)
 
 
 def next_session_number(plan: PlanRecord) -> int:
@@ -179,53 +198,87 @@ def next_session_number(plan: PlanRecord) -> int:
     return (last.number + 1) if last else 1
 
 
-class SessionNotOpenable(Exception):
-    """Triage or an unfinished session stands in the way of a new one."""
+def check_session_day(plan: PlanRecord, day: date, field: str = "day") -> None:
+    """A session happens on or after its course's start, and has happened by today."""
+    if day < plan.start:
+        raise InputError(field, f"The course starts on {spoken(plan.start)}; this is before it.")
+    if day > timezone.localdate():
+        raise InputError(field, "A session is charted once it has happened: this is in the future.")
 
 
-def _side(point: dict[str, Any]) -> str:
-    if point["side"] == "bilateral":
-        return "both"
-    # Governor and Conception vessel points sit on the midline; any other single point
-    # (Ashi) is charted on both sides until the practitioner says which.
-    return "midline" if (point.get("who_code") or "")[:2] in {"GV", "CV"} else "both"
+CHART_SIDES = {"bilateral": "both", "left": "left", "right": "right", "midline": "midline"}
 
 
 def open_session(plan: PlanRecord, user: User, day: date) -> SessionRecord:
-    """Open the next session with the plan's points filled in, ready to chart."""
-    if blocker := treatment_blocker(plan.patient):
-        raise SessionNotOpenable(blocker)
-    unfinished = plan.sessions.filter(closed__isnull=True).first()
-    if unfinished is not None:
-        raise SessionNotOpenable(
-            f"Session {unfinished.number} is still open: close it before starting another."
-        )
-    points = [{"code": p["code"], "side": _side(p)} for p in plan.plan["points"]]
-    return SessionRecord.objects.create(
-        clinic=plan.clinic,
-        patient=plan.patient,
-        created_by=user,
-        plan=plan,
-        number=next_session_number(plan),
-        day=day,
-        points=points,
+    """Open the next session with the plan's points and sides filled in, ready to chart.
+
+    Simultaneous requests on one plan open one session: the plan row is locked while the
+    number is taken, and a lost race is answered as an unfinished session.
+    """
+    check_session_day(plan, day)
+    permission = care_permission(plan.patient)
+    if not permission.allowed:
+        raise SessionNotOpenable(" ".join(permission.blockers))
+    try:
+        with transaction.atomic():
+            PlanRecord.objects.select_for_update().filter(pk=plan.pk).first()
+            unfinished = plan.sessions.filter(closed__isnull=True).first()
+            if unfinished is not None:
+                raise SessionNotOpenable(
+                    f"Session {unfinished.number} is still open: close it before starting another."
+                )
+            points = [{"code": p.code, "side": CHART_SIDES[p.side]} for p in plan.course.points]
+            return SessionRecord.objects.create(
+                clinic=plan.clinic,
+                patient=plan.patient,
+                created_by=user,
+                plan=plan,
+                number=next_session_number(plan),
+                day=day,
+                points=points,
+            )
+    except IntegrityError as exc:
+        raise SessionNotOpenable("Another session was opened at the same moment.") from exc
+
+
+def chart_of(session: SessionRecord) -> Chart:
+    """A session record in the terms the engine's chart rule speaks of."""
+    return Chart(
+        points=tuple(ChartedPoint(code=p["code"], side=p["side"]) for p in session.points),
+        electrical=session.stimulation == "electrical",
+        moxibustion=session.moxibustion,
+        cupping=session.cupping,
+        tui_na=session.tui_na,
+        ear_seeds=session.ear_seeds,
+        acknowledged=frozenset(session.restrictions_applied),
     )
 
 
-def record_adverse_event(session: SessionRecord, user: User, data: dict[str, Any]) -> AdverseEvent:
-    return AdverseEvent.objects.create(
-        clinic=session.clinic,
-        patient=session.patient,
-        created_by=user,
-        session=session,
-        severity=data["severity"],
-        description=data["description"],
-        follow_up=data.get("follow_up", ""),
-    )
+def check_session(session: SessionRecord) -> ChartCheck:
+    """The chart against the patient's screening as it stands now."""
+    permission = care_permission(session.patient)
+    if permission.screening is None:
+        raise ChartRefused(ChartCheck(refused=(), to_acknowledge=(), applied=()))
+    return check_chart(chart_of(session), permission.screening, knowledge_base())
+
+
+def save_chart(session: SessionRecord) -> SessionRecord:
+    """Save a charted session, refusing what the screening excludes (ChartRefused)."""
+    check_session_day(session.plan, session.day)
+    if session.next_appointment is not None and session.next_appointment < session.day:
+        raise InputError("next_appointment", "The next appointment is before this session.")
+    check = check_session(session)
+    if not check.ok:
+        raise ChartRefused(check)
+    session.save()
+    return session
 
 
 @transaction.atomic
 def close_session(session: SessionRecord, user: User) -> SessionRecord:
+    check = check_session(session)
+    if not check.ok:
+        raise ChartRefused(check)
     if session.needles_inserted is None or session.needles_removed is None:
         raise SessionNotClosable("Count the needles inserted and removed before closing.")
     if session.needles_inserted != session.needles_removed:
@@ -253,6 +306,21 @@ def close_session(session: SessionRecord, user: User) -> SessionRecord:
     return session
 
 
+def record_adverse_event(session: SessionRecord, user: User, data: dict[str, Any]) -> AdverseEvent:
+    return AdverseEvent.objects.create(
+        clinic=session.clinic,
+        patient=session.patient,
+        created_by=user,
+        session=session,
+        severity=data["severity"],
+        description=data["description"],
+        follow_up=data.get("follow_up", ""),
+    )
+
+
+# --- scores and the course's outcome ---------------------------------------------------
+
+
 def record_score(
     clinic: Clinic,
     patient: Patient,
@@ -261,6 +329,10 @@ def record_score(
     value: Decimal,
     day: date,
 ) -> ScoreRecord:
+    if day > timezone.localdate():
+        raise InputError("day", "A score is recorded once it was measured: this is in the future.")
+    if day < patient.date_of_birth:
+        raise InputError("day", "This is before the patient was born.")
     return ScoreRecord.objects.create(
         clinic=clinic,
         patient=patient,
@@ -301,9 +373,10 @@ def outcome_for(series: CourseScores, plan: PlanRecord | None = None) -> Outcome
             for code, points in series.items()
         }
     }
-    if plan is not None:
+    if plan is not None and plan.start <= max(d for points in series.values() for d, _ in points):
         raw["start"] = plan.start.isoformat()
-    return decide(read_series(raw, kb), kb, today=date.today())
+    today = timezone.localdate()
+    return decide(read_series(raw, kb, today=today), kb, today=today)
 
 
 @dataclass(frozen=True)
@@ -315,143 +388,11 @@ class ReviewPoint:
 
 
 def review_points(plan: PlanRecord, today: date) -> list[ReviewPoint]:
-    points = []
-    for review in plan.plan["reviews"]:
-        day = date.fromisoformat(review["date"])
-        points.append(ReviewPoint(day, review["code"], review["label"], due=day <= today))
-    return points
-
-
-def outcome_charts(series: CourseScores) -> list[str]:
-    kb = knowledge_base()
-    charts = []
-    for code, points in series.items():
-        instrument = kb.instruments[code]
-        important = important_change(threshold_for(kb, code), points[0][1])
-        charts.append(
-            outcome_chart(
-                ChartSeries(code, instrument.label, instrument.maximum, points, important)
-            )
-        )
-    return charts
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    day: date  # when it happened clinically: the session's or score's date
-    recorded: datetime
-    kind: str
-    title: str
-    detail: str
-    url: str | None
-
-
-def timeline(patient: Patient) -> list[TimelineEntry]:
-    entries: list[TimelineEntry] = []
-    for intake in IntakeRecord.objects.filter(patient=patient):
-        level = intake.triage_level.replace("_", " ")
-        entries.append(
-            TimelineEntry(
-                timezone.localdate(intake.created),
-                intake.created,
-                "intake",
-                "Intake and screening",
-                f"Triage: {level}",
-                reverse("intake-detail", args=[intake.pk]),
-            )
-        )
-    for plan in PlanRecord.objects.filter(patient=patient):
-        entries.append(
-            TimelineEntry(
-                timezone.localdate(plan.created),
-                plan.created,
-                "plan",
-                "Course plan",
-                f"{len(plan.plan['sessions'])} sessions from {plan.start:%d %b %Y}",
-                reverse("plan-detail", args=[plan.pk]),
-            )
-        )
-    for session in SessionRecord.objects.filter(patient=patient):
-        state = "closed" if session.closed else "open"
-        entries.append(
-            TimelineEntry(
-                session.day,
-                session.created,
-                "session",
-                f"Session {session.number}",
-                state,
-                reverse("session-detail", args=[session.pk]),
-            )
-        )
-    for score in ScoreRecord.objects.filter(patient=patient):
-        entries.append(
-            TimelineEntry(
-                score.day,
-                score.created,
-                "score",
-                score.instrument.upper(),
-                f"{score.value:g}",
-                None,
-            )
-        )
-    for message in Message.objects.filter(patient=patient):
-        who = "from the patient" if message.from_patient else "from the clinic"
-        entries.append(
-            TimelineEntry(
-                timezone.localdate(message.created),
-                message.created,
-                "message",
-                f"Message {who}",
-                message.body[:160],
-                None,
-            )
-        )
-    # Newest first by clinical date; on one day, the order things were recorded in.
-    return sorted(entries, key=lambda e: (e.day, e.recorded), reverse=True)
+    return [
+        ReviewPoint(review.date, review.code, review.label, due=review.date <= today)
+        for review in plan.course.reviews
+    ]
 
 
 def record_message(clinic: Clinic, patient: Patient, user: User, body: str) -> Message:
     return Message.objects.create(clinic=clinic, patient=patient, created_by=user, body=body)
-
-
-def export_patient(patient: Patient) -> dict[str, Any]:
-    """Everything held on one patient, as JSON a researcher or the patient can read."""
-
-    def rows(model: Any, *fields: str) -> list[dict[str, Any]]:
-        return [
-            {f: _plain(getattr(r, f)) for f in ("id", "created", *fields)}
-            for r in model.objects.filter(patient=patient).order_by("created", "id")
-        ]
-
-    return {
-        "patient": {
-            "id": patient.pk,
-            "given_name": patient.given_name,
-            "family_name": patient.family_name,
-            "date_of_birth": patient.date_of_birth.isoformat(),
-            "sex": patient.sex,
-        },
-        "intakes": rows(IntakeRecord, "answers", "triage_level", "screening"),
-        "decisions": rows(Decision, "intake_id", "kind", "on", "note"),
-        "plans": rows(PlanRecord, "intake_id", "start", "plan"),
-        "sessions": rows(SessionRecord, *SESSION_FIELDS),
-        "adverse_events": rows(AdverseEvent, "session_id", "severity", "description", "follow_up"),
-        "scores": rows(ScoreRecord, "instrument", "value", "day", "session_id"),
-        "messages": rows(Message, "from_patient", "body"),
-    }
-
-
-SESSION_FIELDS = (
-    "plan_id", "number", "day", "points", "needles_inserted", "needles_removed", "needle_type",
-    "needle_diameter_mm", "needle_length_mm", "depth_mm", "response_sought", "stimulation",
-    "electrical_settings", "retention_minutes", "moxibustion", "cupping", "tui_na", "ear_seeds",
-    "advice", "nrs_before", "nrs_after", "next_appointment", "closed",
-)  # fmt: skip
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    return value

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-from acuback.knowledge.schema import Point
+from acuback.knowledge.schema import MapPosition, Point
 
 FIGURE_W, FIGURE_H = 200, 440
 GAP = 120
@@ -33,6 +33,20 @@ class MarkedPoint:
     point: Point
     state: str  # "chosen" or "excluded"
     note: str
+    side: str = "bilateral"  # bilateral, left, right or midline: which copies to draw
+
+
+def body_side(pos: MapPosition) -> str:
+    """The patient's side a drawn copy stands on: seen from the front, their left is on
+    the viewer's right; seen from the back, on the viewer's left."""
+    if pos.x == 50:
+        return "midline"
+    viewer_left = pos.x < 50
+    return "left" if viewer_left == (pos.view == "back") else "right"
+
+
+def _drawn(mark: MarkedPoint, pos: MapPosition) -> bool:
+    return mark.side in {"bilateral", "midline"} or body_side(pos) == mark.side
 
 
 def _figure(view: str, x0: float, marks: Iterable[MarkedPoint]) -> str:
@@ -45,7 +59,7 @@ def _figure(view: str, x0: float, marks: Iterable[MarkedPoint]) -> str:
     taken: list[tuple[str, float]] = []
     for mark in marks:
         p = mark.point
-        for pos in (m for m in p.map if m.view == view):
+        for pos in (m for m in p.map if m.view == view and _drawn(mark, m)):
             cx, cy = pos.x * sx, pos.y * sy
             # Labels go on the outer side of the figure, so left and right copies of a
             # bilateral point never write over each other; a label that would land on
@@ -56,10 +70,13 @@ def _figure(view: str, x0: float, marks: Iterable[MarkedPoint]) -> str:
                 ly += LABEL_LINE
             taken.append((side, ly))
             lx, anchor = (cx - 7, "end") if side == "left" else (cx + 7, "start")
-            title = escape(f"{p.who_code or ''} {p.pinyin} ({p.label}): {mark.note}".strip())
+            where = body_side(pos)
+            title = escape(
+                f"{p.who_code or ''} {p.pinyin} ({p.label}), {where}: {mark.note}".strip()
+            )
             parts.append(
                 f'<g class="point {mark.state}" data-point="{escape(p.code)}" '
-                f'data-state="{mark.state}"><title>{title}</title>'
+                f'data-side="{where}" data-state="{mark.state}"><title>{title}</title>'
                 f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4"/>'
             )
             if mark.state == "excluded":

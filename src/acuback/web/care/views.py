@@ -20,11 +20,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from acuback.clinical.intake import IntakeError
-from acuback.clinical.scoring import ScoringError
+from acuback.clinical.base import InputError
+from acuback.clinical.screening import Restriction, Screening, screen
+from acuback.knowledge.loader import knowledge_base
 from acuback.web.audit.models import Action
 from acuback.web.audit.service import record
-from acuback.web.care import forms, service
+from acuback.web.care import forms, presenters, service
 from acuback.web.care.models import IntakeRecord, PlanRecord, SessionRecord
 from acuback.web.clinics import service as clinics
 from acuback.web.clinics.models import Clinic, Patient, Role
@@ -71,11 +72,17 @@ def staff(request: HttpRequest) -> User:
     return request.user
 
 
-def _engine_error(form: Any, exc: IntakeError | ScoringError) -> None:
-    # The engine names fields like "pain_sites[0]"; show the problem beside that field.
-    field = getattr(exc, "field", "")
-    name = field.split("[")[0].split(".")[0]
-    form.add_error(name if name in form.fields else None, getattr(exc, "message", str(exc)))
+def _input_error(form: Any, exc: InputError) -> None:
+    # A rule names a field like "day" or "start"; show the problem beside that field.
+    message = exc.message[:1].upper() + exc.message[1:]
+    form.add_error(exc.field if exc.field in form.fields else None, message)
+
+
+def record_of(model: type[Model], clinic: Clinic, pk: int) -> Any:
+    try:
+        return service.get_record(model, clinic, pk)
+    except service.RecordNotFound as exc:
+        raise Http404("No such record") from exc
 
 
 def viewed(request: HttpRequest, what: str, patient: Patient) -> None:
@@ -109,19 +116,14 @@ def _patient_page(
     context = {
         "patient": patient,
         "clinical": True,
-        "timeline": service.timeline(patient),
-        "charts": service.outcome_charts(scores),
-        "outcome": _outcome_json(scores, plan),
+        "timeline": presenters.timeline(patient),
+        "charts": presenters.outcome_charts(scores),
+        "outcome": service.outcome_for(scores, plan),
         "plan": plan,
         "score_form": score_form or forms.ScoreForm(initial={"day": date.today()}),
         "message_form": message_form or forms.MessageForm(),
     }
     return render(request, "care/patient_detail.html", context, status=status)
-
-
-def _outcome_json(scores: service.CourseScores, plan: PlanRecord | None) -> dict[str, Any] | None:
-    decision = service.outcome_for(scores, plan)
-    return decision.to_json() if decision else None
 
 
 @clinical
@@ -132,9 +134,13 @@ def score_create(request: HttpRequest, clinic: Clinic, patient_id: int) -> HttpR
     if not form.is_valid():
         return _patient_page(request, patient, score_form=form, status=400)
     data = form.cleaned_data
-    score = service.record_score(
-        clinic, patient, staff(request), data["instrument"], data["value"], data["day"]
-    )
+    try:
+        score = service.record_score(
+            clinic, patient, staff(request), data["instrument"], data["value"], data["day"]
+        )
+    except InputError as exc:
+        _input_error(form, exc)
+        return _patient_page(request, patient, score_form=form, status=400)
     changed(request, Action.CREATE, f"score {score.pk}", patient)
     return redirect("patient-detail", patient_id=patient.pk)
 
@@ -155,7 +161,7 @@ def message_create(request: HttpRequest, clinic: Clinic, patient_id: int) -> Htt
 def patient_export(request: HttpRequest, clinic: Clinic, patient_id: int) -> HttpResponse:
     patient = clinics.patient_of(clinic, patient_id)
     changed(request, Action.EXPORT, f"patient {patient.pk} record", patient)
-    body = json.dumps(service.export_patient(patient), indent=2, ensure_ascii=False)
+    body = json.dumps(presenters.export_patient(patient), indent=2, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="patient-{patient.pk}.json"'
     return response
@@ -165,14 +171,10 @@ def patient_export(request: HttpRequest, clinic: Clinic, patient_id: int) -> Htt
 def intake_new(request: HttpRequest, clinic: Clinic, patient_id: int) -> HttpResponse:
     patient = clinics.patient_of(clinic, patient_id)
     form = forms.IntakeForm(request.POST or None, patient=patient)
-    if request.method == "POST" and form.is_valid():
-        try:
-            intake = service.record_intake(clinic, patient, staff(request), form.answers())
-        except (IntakeError, ScoringError) as exc:
-            _engine_error(form, exc)
-        else:
-            changed(request, Action.CREATE, f"intake {intake.pk}", patient)
-            return redirect("intake-detail", intake_id=intake.pk)
+    if request.method == "POST" and form.is_valid() and form.intake is not None:
+        intake = service.record_intake(clinic, patient, staff(request), form.intake, form.answers())
+        changed(request, Action.CREATE, f"intake {intake.pk}", patient)
+        return redirect("intake-detail", intake_id=intake.pk)
     viewed(request, f"new intake form for patient {patient.pk}", patient)
     screening = _preview(form) if form.is_bound else None
     return render(
@@ -183,17 +185,15 @@ def intake_new(request: HttpRequest, clinic: Clinic, patient_id: int) -> HttpRes
     )
 
 
-def _preview(form: forms.IntakeForm) -> dict[str, Any] | str:
+def _preview(form: forms.IntakeForm) -> Screening | str:
     """The engine's screening of the answers so far, or what stops it from running."""
-    if not form.is_valid():
-        return "Complete the fields marked in red to see the screening."
-    try:
-        return service.run_screening(form.answers()).to_json()
-    except (IntakeError, ScoringError) as exc:
-        return str(exc)
+    if not form.is_valid() or form.intake is None:
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+        return "To see the screening: " + " ".join(problems)
+    return screen(form.intake, knowledge_base())
 
 
-def screening_context(result: dict[str, Any] | str | None) -> dict[str, Any]:
+def screening_context(result: Screening | str | None) -> dict[str, Any]:
     if isinstance(result, str):
         return {"screening": None, "problem": result}
     return {"screening": result, "problem": None}
@@ -214,16 +214,20 @@ def intake_preview(request: HttpRequest, clinic: Clinic, patient_id: int) -> Htt
 
 @clinical
 def intake_detail(request: HttpRequest, clinic: Clinic, intake_id: int) -> HttpResponse:
-    intake = service.get_record(IntakeRecord, clinic, intake_id)
+    intake = record_of(IntakeRecord, clinic, intake_id)
     decision_form = forms.DecisionForm(request.POST or None)
     if request.method == "POST" and decision_form.is_valid():
         data = decision_form.cleaned_data
-        decision = service.record_decision(
-            intake, staff(request), data["kind"], data["on"], data["note"]
-        )
-        changed(request, Action.CREATE, f"decision {decision.pk} on intake {intake.pk}",
-                intake.patient)  # fmt: skip
-        return redirect("intake-detail", intake_id=intake.pk)
+        try:
+            decision = service.record_decision(
+                intake, staff(request), data["kind"], data["on"], data["note"]
+            )
+        except InputError as exc:
+            _input_error(decision_form, exc)
+        else:
+            changed(request, Action.CREATE, f"decision {decision.pk} on intake {intake.pk}",
+                    intake.patient)  # fmt: skip
+            return redirect("intake-detail", intake_id=intake.pk)
     return _intake_page(request, intake, decision_form=decision_form)
 
 
@@ -236,14 +240,18 @@ def _intake_page(
 ) -> HttpResponse:
     viewed(request, f"intake {intake.pk}", intake.patient)
     bound = (decision_form and decision_form.is_bound) or (plan_form and plan_form.is_bound)
-    newest = service.latest_intake(intake.patient)
+    permission = service.care_permission(intake.patient)
+    newest = permission.intake
     return render(
         request,
         "care/intake_detail.html",
         {
             "intake": intake,
             "patient": intake.patient,
-            "screening": service.current_screening(intake).to_json(),
+            "screening": service.current_screening(intake)
+            if newest is None or newest.pk != intake.pk
+            else permission.screening,
+            "permission": permission,
             "superseded_by": newest if newest and newest.pk != intake.pk else None,
             "answers": intake.answers,
             "decisions": intake.decisions.all(),
@@ -259,12 +267,15 @@ def _intake_page(
 @clinical
 @require_POST
 def plan_create(request: HttpRequest, clinic: Clinic, intake_id: int) -> HttpResponse:
-    intake = service.get_record(IntakeRecord, clinic, intake_id)
+    intake = record_of(IntakeRecord, clinic, intake_id)
     form = forms.PlanForm(request.POST)
     if not form.is_valid():
         return _intake_page(request, intake, plan_form=form)
     try:
         plan = service.draft_plan(intake, staff(request), form.cleaned_data["start"])
+    except InputError as exc:
+        _input_error(form, exc)
+        return _intake_page(request, intake, plan_form=form)
     except service.PlanNotAllowed as exc:
         return _intake_page(request, intake, plan_form=form, plan_problem=str(exc))
     changed(request, Action.CREATE, f"plan {plan.pk}", plan.patient)
@@ -273,7 +284,7 @@ def plan_create(request: HttpRequest, clinic: Clinic, intake_id: int) -> HttpRes
 
 @clinical
 def plan_detail(request: HttpRequest, clinic: Clinic, plan_id: int) -> HttpResponse:
-    return _plan_page(request, service.get_record(PlanRecord, clinic, plan_id))
+    return _plan_page(request, record_of(PlanRecord, clinic, plan_id))
 
 
 def _plan_page(
@@ -287,25 +298,29 @@ def _plan_page(
     today = date.today()
     reviews = service.review_points(plan, today)
     scores = service.course_scores(plan.patient, plan)
+    permission = service.care_permission(plan.patient)
+    course = plan.course
     return render(
         request,
         "care/plan_detail.html",
         {
             "plan": plan,
+            "course": course,
             "patient": plan.patient,
             "by_role": [
-                (role, [p for p in plan.plan["points"] if p["role"] == role])
-                for role in POINT_ROLES
+                (role, [p for p in course.points if p.role == role]) for role in POINT_ROLES
             ],
-            "body_map": service.plan_body_map(plan),
-            "sessions": plan.sessions.all(),
+            "side_labels": presenters.SIDE_LABELS,
+            "restrictions": permission.screening.restricted_methods if permission.screening else (),
+            "body_map": presenters.plan_body_map(plan),
+            "schedule": presenters.schedule(plan),
             "next_number": service.next_session_number(plan),
             "session_form": session_form or forms.SessionStartForm(initial={"day": today}),
-            "session_problem": session_problem or service.treatment_blocker(plan.patient),
+            "session_problem": session_problem or " ".join(permission.blockers),
             "reviews": reviews,
             "review_due": any(r.due for r in reviews),
-            "outcome": _outcome_json(scores, plan),
-            "charts": service.outcome_charts(scores),
+            "outcome": service.outcome_for(scores, plan),
+            "charts": presenters.outcome_charts(scores),
         },
         status=status,
     )
@@ -314,12 +329,15 @@ def _plan_page(
 @clinical
 @require_POST
 def session_create(request: HttpRequest, clinic: Clinic, plan_id: int) -> HttpResponse:
-    plan = service.get_record(PlanRecord, clinic, plan_id)
+    plan = record_of(PlanRecord, clinic, plan_id)
     form = forms.SessionStartForm(request.POST)
     if not form.is_valid():
         return _plan_page(request, plan, session_form=form, status=400)
     try:
         session = service.open_session(plan, staff(request), form.cleaned_data["day"])
+    except InputError as exc:
+        _input_error(form, exc)
+        return _plan_page(request, plan, session_form=form, status=400)
     except service.SessionNotOpenable as exc:
         return _plan_page(request, plan, form, session_problem=str(exc), status=409)
     changed(request, Action.CREATE, f"session {session.pk}", plan.patient)
@@ -328,27 +346,59 @@ def session_create(request: HttpRequest, clinic: Clinic, plan_id: int) -> HttpRe
 
 @clinical
 def session_detail(request: HttpRequest, clinic: Clinic, session_id: int) -> HttpResponse:
-    session = service.get_record(SessionRecord, clinic, session_id)
+    session = record_of(SessionRecord, clinic, session_id)
+    restrictions = _restrictions(session)
     if request.method != "POST":
-        return _session_page(request, session, forms.SessionForm(instance=session))
-    form = forms.SessionForm(request.POST, instance=session)
+        form = forms.SessionForm(instance=session, restrictions=restrictions)
+        return _session_page(request, session, form)
+    form = forms.SessionForm(request.POST, instance=session, restrictions=restrictions)
     if session.closed:
         # Shown with what was typed, so it can be copied into a note; nothing is saved.
         problem = "This session is closed; its chart can no longer be changed."
         return _session_page(request, session, form, problem=problem, status=409)
     if not form.is_valid():
         return _session_page(request, session, form, status=400)
-    session = form.save()
+    try:
+        session = service.save_chart(form.chart())
+    except InputError as exc:
+        _input_error(form, exc)
+        return _session_page(request, session, form, status=400)
+    except service.ChartRefused as exc:
+        _chart_errors(form, exc)
+        return _session_page(request, session, form, status=400)
     changed(request, Action.CHANGE, f"session {session.pk}", session.patient)
     if "close" not in request.POST:
         return redirect("session-detail", session_id=session.pk)
     try:
         service.close_session(session, staff(request))
+    except service.ChartRefused as exc:
+        _chart_errors(form, exc)
+        return _session_page(request, session, form, status=409)
     except service.SessionNotClosable as exc:
         # The chart is saved; only closing waits until every needle is accounted for.
         return _session_page(request, session, form, problem=str(exc), status=409)
     changed(request, Action.CHANGE, f"session {session.pk} closed", session.patient)
     return redirect("plan-detail", plan_id=session.plan.pk)
+
+
+def _restrictions(session: SessionRecord) -> tuple[Restriction, ...]:
+    screening = service.care_permission(session.patient).screening
+    return screening.restricted_methods if screening else ()
+
+
+# The chart rule names what it refuses by what it is; the form names its fields.
+CHART_FIELDS = {"points": "points_text", "electrical": "stimulation"}
+
+
+def _chart_errors(form: forms.SessionForm, exc: service.ChartRefused) -> None:
+    for problem in exc.check.refused:
+        name = CHART_FIELDS.get(problem.field, problem.field)
+        form.add_error(name if name in form.fields else None, problem.message)
+    for restriction in exc.check.to_acknowledge:
+        form.add_error(
+            "restrictions_applied" if "restrictions_applied" in form.fields else None,
+            f"Confirm you applied: {restriction.label}: {restriction.rule}",
+        )
 
 
 def _session_page(
@@ -370,6 +420,7 @@ def _session_page(
             "problem": problem,
             "patient": session.patient,
             "plan": session.plan,
+            "restrictions": _restrictions(session),
             "events": session.adverse_events.all(),
         },
         status=status,
@@ -379,10 +430,10 @@ def _session_page(
 @clinical
 @require_POST
 def adverse_event_create(request: HttpRequest, clinic: Clinic, session_id: int) -> HttpResponse:
-    session = service.get_record(SessionRecord, clinic, session_id)
+    session = record_of(SessionRecord, clinic, session_id)
     form = forms.AdverseEventForm(request.POST)
     if not form.is_valid():
-        chart = forms.SessionForm(instance=session)
+        chart = forms.SessionForm(instance=session, restrictions=_restrictions(session))
         return _session_page(request, session, chart, event_form=form, status=400)
     event = service.record_adverse_event(session, staff(request), form.cleaned_data)
     changed(request, Action.CREATE, f"adverse event {event.pk}", session.patient)

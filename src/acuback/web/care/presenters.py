@@ -1,0 +1,216 @@
+"""What the care pages show: timeline, schedule, charts, body map and the record export.
+
+Presenters read records and typed engine results and shape them for a template; they
+decide nothing clinical (that is `service` and the engine) and build no URLs (the
+templates do, from each entry's kind and id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from acuback.clinical.base import spoken
+from acuback.clinical.outcome import important_change
+from acuback.knowledge.loader import knowledge_base
+from acuback.knowledge.schema import TriageLevel
+from acuback.web.care.models import (
+    AdverseEvent,
+    Decision,
+    IntakeRecord,
+    Message,
+    PlanRecord,
+    ScoreRecord,
+    SessionRecord,
+)
+from acuback.web.care.service import CourseScores
+from acuback.web.care.svg import ChartSeries, MarkedPoint, body_map, outcome_chart
+from acuback.web.clinics.models import Patient
+
+SIDE_LABELS = {
+    "bilateral": "both sides",
+    "both": "both sides",
+    "left": "left only",
+    "right": "right only",
+    "midline": "midline",
+}
+PHASE_LABELS = {"initial": "twice weekly", "weekly": "weekly"}
+
+
+def triage_label(level: TriageLevel | str) -> str:
+    """A triage level as the knowledge base names it, never its code."""
+    return knowledge_base().triage_for(TriageLevel(level)).label
+
+
+def plan_body_map(plan: PlanRecord) -> str:
+    course = plan.course
+    kb = knowledge_base()
+    marks = [MarkedPoint(kb.points[p.code], "chosen", p.reason.text, p.side) for p in course.points]
+    marks += [
+        MarkedPoint(
+            kb.points[p.code],
+            "excluded",
+            "Excluded: " + "; ".join(r.label for r in p.reasons),
+            "bilateral" if p.side == "both" else p.side,
+        )
+        for p in course.excluded_points
+    ]
+    return body_map(marks)
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    number: int
+    planned: date
+    phase: str
+    session: SessionRecord | None
+
+
+def schedule(plan: PlanRecord) -> list[ScheduleRow]:
+    """Each planned session beside the session actually charted under its number."""
+    charted = {s.number: s for s in plan.sessions.all()}
+    rows = [
+        ScheduleRow(s.number, s.date, PHASE_LABELS[s.phase], charted.pop(s.number, None))
+        for s in plan.course.sessions
+    ]
+    # Sessions beyond the plan (an extension) are listed too, with no planned date.
+    rows += [ScheduleRow(n, s.day, "beyond the plan", s) for n, s in sorted(charted.items())]
+    return rows
+
+
+def outcome_charts(series: CourseScores) -> list[str]:
+    kb = knowledge_base()
+    charts = []
+    for code, points in series.items():
+        instrument = kb.instruments[code]
+        important = important_change(kb.threshold_for(code), points[0][1])
+        charts.append(
+            outcome_chart(
+                ChartSeries(code, instrument.label, instrument.maximum, points, important)
+            )
+        )
+    return charts
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    day: date  # when it happened clinically: the session's or score's date
+    recorded: datetime
+    kind: str  # intake, plan, session, score, message: the template links by kind and id
+    pk: int
+    title: str
+    detail: str
+
+
+def timeline(patient: Patient) -> list[TimelineEntry]:
+    entries: list[TimelineEntry] = []
+    for intake in IntakeRecord.objects.filter(patient=patient):
+        entries.append(
+            TimelineEntry(
+                timezone.localdate(intake.created),
+                intake.created,
+                "intake",
+                intake.pk,
+                "Intake and screening",
+                triage_label(intake.triage_level),
+            )
+        )
+    for plan in PlanRecord.objects.filter(patient=patient):
+        course = plan.course
+        entries.append(
+            TimelineEntry(
+                timezone.localdate(plan.created),
+                plan.created,
+                "plan",
+                plan.pk,
+                "Course plan",
+                f"{len(course.sessions)} sessions from {spoken(plan.start)}",
+            )
+        )
+    for session in SessionRecord.objects.filter(patient=patient):
+        state = "closed" if session.closed else "open"
+        pain = f", pain before {session.nrs_before:g}" if session.nrs_before is not None else ""
+        entries.append(
+            TimelineEntry(
+                session.day,
+                session.created,
+                "session",
+                session.pk,
+                f"Session {session.number}",
+                state + pain,
+            )
+        )
+    # A session's pain before needling is shown on its session, not a second time.
+    kb = knowledge_base()
+    for score in ScoreRecord.objects.filter(patient=patient, session__isnull=True):
+        entries.append(
+            TimelineEntry(
+                score.day,
+                score.created,
+                "score",
+                score.pk,
+                kb.instruments[score.instrument].label,
+                f"{score.value:g}",
+            )
+        )
+    for message in Message.objects.filter(patient=patient):
+        who = "from the patient" if message.from_patient else "from the clinic"
+        entries.append(
+            TimelineEntry(
+                timezone.localdate(message.created),
+                message.created,
+                "message",
+                message.pk,
+                f"Message {who}",
+                message.body[:160],
+            )
+        )
+    # Newest first by clinical date; on one day, the order things were recorded in.
+    return sorted(entries, key=lambda e: (e.day, e.recorded), reverse=True)
+
+
+def export_patient(patient: Patient) -> dict[str, Any]:
+    """Everything held on one patient, as JSON a researcher or the patient can read."""
+
+    def rows(model: Any, *fields: str) -> list[dict[str, Any]]:
+        return [
+            {f: _plain(getattr(r, f)) for f in ("id", "created", *fields)}
+            for r in model.objects.filter(patient=patient).order_by("created", "id")
+        ]
+
+    return {
+        "patient": {
+            "id": patient.pk,
+            "given_name": patient.given_name,
+            "family_name": patient.family_name,
+            "date_of_birth": patient.date_of_birth.isoformat(),
+            "sex": patient.sex,
+        },
+        "intakes": rows(IntakeRecord, "answers", "triage_level", "screening_json"),
+        "decisions": rows(Decision, "intake_id", "kind", "on", "note"),
+        "plans": rows(PlanRecord, "intake_id", "start", "course_json"),
+        "sessions": rows(SessionRecord, *SESSION_FIELDS),
+        "adverse_events": rows(AdverseEvent, "session_id", "severity", "description", "follow_up"),
+        "scores": rows(ScoreRecord, "instrument", "value", "day", "session_id"),
+        "messages": rows(Message, "from_patient", "body"),
+    }
+
+
+SESSION_FIELDS = (
+    "plan_id", "number", "day", "points", "needles_inserted", "needles_removed", "needle_type",
+    "needle_diameter_mm", "needle_length_mm", "depth_mm", "response_sought", "stimulation",
+    "electrical_settings", "retention_minutes", "moxibustion", "cupping", "tui_na", "ear_seeds",
+    "advice", "nrs_before", "nrs_after", "next_appointment", "restrictions_applied", "closed",
+)  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value

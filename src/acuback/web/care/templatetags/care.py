@@ -1,0 +1,43 @@
+"""Filters that put clinical words on screen instead of the codes behind them."""
+
+from __future__ import annotations
+
+import re
+
+from django import template
+
+from acuback.knowledge.loader import knowledge_base
+from acuback.web.care.presenters import SIDE_LABELS, triage_label
+
+register = template.Library()
+
+register.filter("triage_label", triage_label)
+
+# Guidelines are known by their number (NICE NG59); everything else by author and year.
+_GUIDELINE_NUMBER = re.compile(r"^NICE [A-Z]{2,3}\d+$")
+
+
+@register.filter
+def source_name(source: str) -> str:
+    """A citation as a reader knows it: 'seed article 004', 'Cherkin 2009', 'NICE NG59'."""
+    kb = knowledge_base()
+    if source in kb.seeds:
+        return f"seed article {source[:3]}"
+    ref = kb.literature.get(source)
+    if ref is None:
+        return source
+    if ref.short:
+        return ref.short
+    if ref.identifier and _GUIDELINE_NUMBER.match(ref.identifier):
+        return ref.identifier
+    return f"{ref.citation.split()[0].rstrip(',.')} {ref.year}"
+
+
+@register.filter
+def sources(codes: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(source_name(code) for code in codes)
+
+
+@register.filter
+def side_label(side: str) -> str:
+    return SIDE_LABELS.get(side, side)
