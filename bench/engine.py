@@ -25,22 +25,31 @@ def random_intake(rng: random.Random, kb: KnowledgeBase) -> dict[str, Any]:
 
     findings = {
         kind: [c for c, f in kb.findings.items() if f.kind == kind]
-        for kind in ("history", "state", "medication", "device", "skin")
+        for kind in ("history", "state", "medication", "device", "skin", "limb")
     }
-    pregnant = rng.random() < 0.1
+    age = rng.randint(18, 90)
+    pregnant = age <= 45 and rng.random() < 0.1
+    weeks = rng.randint(0, 300)
     return {
-        "age": rng.randint(18, 90),
+        "age": age,
         "sex": "female" if pregnant else rng.choice(["female", "male", "other", "unknown"]),
         "pregnant": pregnant,
-        "pain_duration_weeks": rng.randint(0, 300),
+        "pain_duration_weeks": weeks,
         "pain_sites": some(list(kb.pain_sites), 3),
-        "conditions": some(list(kb.conditions), 2),
+        # Only conditions the duration allows (a spasm is acute), as read_intake demands.
+        "conditions": [
+            c for c in some(list(kb.conditions), 2) if (kb.conditions[c].max_weeks or 999) >= weeks
+        ],
         "red_flags": some(list(kb.red_flags), 1) if rng.random() < 0.2 else [],
         "history": some(findings["history"] + findings["state"], 2),
         "medications": some(findings["medication"], 1),
         "devices": some(findings["device"], 1) if rng.random() < 0.1 else [],
-        "skin_problems": [
-            {"finding": rng.choice(findings["skin"]), "region": rng.choice(list(kb.regions))}
+        "local_findings": [
+            {
+                "finding": rng.choice(findings["skin"] + findings["limb"]),
+                "region": rng.choice(list(kb.regions)),
+                "side": rng.choice(["left", "right", "both"]),
+            }
         ]
         if rng.random() < 0.1
         else [],
@@ -64,9 +73,9 @@ def main() -> None:
     done = planned = 0
     began = time.perf_counter()
     for item in raw:
-        intake = read_intake(item, kb)
+        intake = read_intake(item, kb, today=start)
         result = screen(intake, kb)
-        if course_plan(intake, result, kb, start) is not None:
+        if course_plan(intake, result, kb, start, today=start) is not None:
             planned += 1
         done += 1
         if time.perf_counter() - began > args.seconds:
