@@ -28,12 +28,14 @@ def _own_clinic(request: HttpRequest) -> Clinic | None:
 
 
 class ClinicScoped(admin.ModelAdmin[Any]):
+    # The lookup from the model to its clinic's primary key: "clinic", "pk" for Clinic itself.
     clinic_path = "clinic"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)
         clinic = _own_clinic(request)
-        return queryset if clinic is None else queryset.filter(**{self.clinic_path: clinic})
+        # By primary key: a Clinic instance is no value for a lookup such as "pk" itself.
+        return queryset if clinic is None else queryset.filter(**{self.clinic_path: clinic.pk})
 
     def _allowed(self, request: HttpRequest) -> bool:
         return _admin_may(request)
