@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from acuback.web.audit import service
+from acuback.web.audit.forms import TrailFilterForm
 from acuback.web.clinics import service as clinics
 from acuback.web.clinics.models import Role
 
@@ -17,12 +18,16 @@ def trail(request: HttpRequest) -> HttpResponse:
     membership = clinics.membership_of(request.user)
     if membership.role != Role.ADMIN:
         raise PermissionDenied("The audit trail is for the clinic admin.")
-    patient = request.GET.get("patient", "")
-    patient_id = int(patient) if patient.isdigit() else None
+    filters = TrailFilterForm(request.GET)
+    if not filters.is_valid():
+        # No events rather than the whole trail, which could pass for the filtered one.
+        context = {"clinic": membership.clinic, "filters": filters, "page": None}
+        return render(request, "audit/trail.html", context, status=400)
+    patient_id = filters.cleaned_data["patient"]
     events = service.trail_of(membership.clinic, patient_id).select_related("user")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "audit/trail.html",
-        {"clinic": membership.clinic, "page": page, "patient_id": patient_id},
+        {"clinic": membership.clinic, "filters": filters, "page": page, "patient_id": patient_id},
     )
