@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
 from acuback.web.audit.service import LOGIN_LOCKOUT, client_ip, login_locked
 
@@ -26,3 +28,21 @@ class ThrottledLoginForm(AuthenticationForm):
                 code="locked",
             )
         return super().clean()
+
+
+def _no_control_characters(value: str) -> None:
+    # NUL is left to the validator every CharField has, so it is not reported twice.
+    if any(unicodedata.category(ch) == "Cc" and ch != "\x00" for ch in value):
+        raise ValidationError("Search words cannot contain control characters.", code="control")
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        validators=[_no_control_characters],
+        error_messages={
+            "max_length": "Search with at most %(limit_value)d characters.",
+            "null_characters_not_allowed": "Search words cannot contain control characters.",
+        },
+    )
