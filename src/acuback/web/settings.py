@@ -93,6 +93,18 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite allows one writer at a time. IMMEDIATE takes the write lock when a transaction
+    # begins, so a read-then-write transaction (the sign-in throttle) cannot be overtaken
+    # between its read and its write, and a second writer waits up to `timeout` seconds
+    # instead of failing at once with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
+    # Django's default in-memory test database is a shared-cache one, whose table locks
+    # answer concurrent threads with "database table is locked" instead of waiting; a file
+    # behaves like the real database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Argon2 first: new and re-saved passwords are hashed with it.
