@@ -21,6 +21,8 @@ class Action(models.TextChoices):
     EXPORT = "export", "Exported"
     LOGIN = "login", "Signed in"
     LOGIN_FAILED = "login_failed", "Sign-in failed"
+    # Turned away by the throttle before any password was checked.
+    LOGIN_REFUSED = "login_refused", "Sign-in refused"
 
 
 class AuditQuerySet(models.QuerySet["AuditEvent"]):
@@ -60,3 +62,18 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("audit events cannot be deleted")
+
+
+class SignInThrottle(models.Model):
+    """Sign-in attempts in the current window, for one account name or one client address.
+
+    Not audit data: rows are counters, changed in place. An attempt is reserved here before
+    the password is checked, so simultaneous attempts cannot all slip under the limit.
+    """
+
+    key = models.CharField(max_length=200, unique=True, help_text="user:NAME or ip:ADDRESS")
+    window_start = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.attempts} since {self.window_start:%Y-%m-%d %H:%M}"

@@ -1,16 +1,20 @@
-"""Write and read the audit trail. Views call `record`; nothing else writes it."""
+"""Write and read the audit trail (views call `record`; nothing else writes it), and count
+sign-in attempts for the throttle."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db import transaction
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from acuback.web.audit.models import Action, AuditEvent
-from acuback.web.clinics.models import Clinic
+from acuback.web.audit.models import Action, AuditEvent, SignInThrottle
+from acuback.web.clinics.models import Clinic, Membership
 
 # Five wrong passwords for one account or from one address lock sign-in for 15 minutes:
 # enough for typing slips, far too few for guessing.
@@ -52,13 +56,68 @@ def record(
     return event
 
 
-def login_locked(username: str, ip_address: str | None) -> bool:
-    since = timezone.now() - LOGIN_LOCKOUT
-    who = Q(username=username[:150])
+def clinic_named_by(username: str) -> Clinic | None:
+    """The clinic of the account a sign-in names, so that its admin sees the attempts."""
+    lookup = {f"user__{get_user_model().USERNAME_FIELD}": username}
+    membership = Membership.objects.filter(**lookup).select_related("clinic").first()
+    return membership.clinic if membership else None
+
+
+class SignInLocked(Exception):
+    def __init__(self, retry_after: timedelta) -> None:
+        super().__init__(f"sign-in locked for another {retry_after}")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class SignInReservation:
+    """One attempt counted against each key; given back when the password was right."""
+
+    keys: tuple[str, ...]
+
+
+def _throttle_keys(username: str, ip_address: str | None) -> tuple[str, ...]:
+    keys = [f"user:{username[:150]}"]
     if ip_address:
-        who |= Q(ip_address=ip_address)
-    failures = AuditEvent.objects.filter(who, action=Action.LOGIN_FAILED, at__gte=since)
-    return failures.count() >= LOGIN_ATTEMPTS
+        keys.append(f"ip:{ip_address}")
+    # One order for every transaction, so two of them never wait on each other's rows.
+    return tuple(sorted(keys))
+
+
+def reserve_sign_in(username: str, ip_address: str | None) -> SignInReservation:
+    """Count an attempt for the account name and the address, before the password is checked.
+
+    Raises SignInLocked, counting nothing, when either has had LOGIN_ATTEMPTS attempts in
+    the current LOGIN_LOCKOUT window. The read and the write happen under a row lock
+    (PostgreSQL) or SQLite's write lock (IMMEDIATE transactions), so of any number of
+    simultaneous attempts only LOGIN_ATTEMPTS get through to a password check.
+    """
+    keys = _throttle_keys(username, ip_address)
+    # The rows exist before they are locked: two first attempts cannot both insert one.
+    SignInThrottle.objects.bulk_create(
+        [SignInThrottle(key=key, window_start=timezone.now()) for key in keys],
+        ignore_conflicts=True,
+    )
+    with transaction.atomic():
+        rows = list(SignInThrottle.objects.select_for_update().filter(key__in=keys).order_by("key"))
+        now = timezone.now()
+        for row in rows:
+            if row.attempts == 0 or row.window_start <= now - LOGIN_LOCKOUT:
+                row.window_start, row.attempts = now, 0
+        full = [row for row in rows if row.attempts >= LOGIN_ATTEMPTS]
+        if full:
+            raise SignInLocked(max(row.window_start for row in full) + LOGIN_LOCKOUT - now)
+        for row in rows:
+            row.attempts += 1
+            row.save(update_fields=["window_start", "attempts"])
+    return SignInReservation(keys)
+
+
+def give_back(reservation: SignInReservation) -> None:
+    """A right password does not count towards the limit."""
+    SignInThrottle.objects.filter(key__in=reservation.keys, attempts__gt=0).update(
+        attempts=F("attempts") - 1
+    )
 
 
 def trail_of(clinic: Clinic, patient_id: int | None = None) -> QuerySet[AuditEvent]:

@@ -1,4 +1,4 @@
-"""Sign-ins and failed sign-ins go to the audit trail, where throttling counts them."""
+"""Sign-ins and failed sign-ins go to the audit trail, in the clinic of the account named."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from acuback.web.audit.models import Action
-from acuback.web.audit.service import record
+from acuback.web.audit.service import clinic_named_by, record
 
 
 @receiver(user_logged_in)
@@ -29,9 +29,11 @@ def _login_failed(
 ) -> None:
     if request is None:
         return
+    username = str(credentials.get("username", ""))
     record(
         request,
         Action.LOGIN_FAILED,
         "failed sign-in",
-        username=str(credentials.get("username", "")),
+        clinic=clinic_named_by(username),
+        username=username,
     )
