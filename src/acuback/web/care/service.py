@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
@@ -66,7 +67,7 @@ def get_record(model: type[M], clinic: Clinic, pk: int) -> M:
     # Another clinic's record is not found, exactly like one that does not exist.
     try:
         return model._default_manager.select_related("patient").get(clinic=clinic, pk=pk)
-    except model.DoesNotExist as exc:  # type: ignore[attr-defined]
+    except ObjectDoesNotExist as exc:
         raise RecordNotFound(f"no {model._meta.verbose_name} {pk}") from exc
 
 

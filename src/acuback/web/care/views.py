@@ -248,9 +248,10 @@ def _intake_page(
         {
             "intake": intake,
             "patient": intake.patient,
-            "screening": service.current_screening(intake)
-            if newest is None or newest.pk != intake.pk
-            else permission.screening,
+            # The newest intake's screening is the permission's; an older one is re-screened.
+            "screening": permission.screening
+            if newest is not None and newest.pk == intake.pk
+            else service.current_screening(intake),
             "permission": permission,
             "superseded_by": newest if newest and newest.pk != intake.pk else None,
             "answers": intake.answers,
