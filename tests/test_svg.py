@@ -7,14 +7,7 @@ import xml.etree.ElementTree as ET
 from datetime import date
 
 from acuback.knowledge.loader import knowledge_base
-from acuback.web.care.svg import (
-    CHART_W,
-    PAD,
-    ChartSeries,
-    MarkedPoint,
-    body_map,
-    outcome_chart,
-)
+from acuback.web.care.svg import ChartSeries, MarkedPoint, body_map, outcome_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -54,19 +47,22 @@ def test_text_from_the_knowledge_base_is_escaped() -> None:
     ET.fromstring(svg)  # still well-formed
 
 
-def test_outcome_chart_band_is_the_minimal_important_change_around_baseline() -> None:
+def test_outcome_chart_draws_dated_scores_and_the_important_change_lines() -> None:
     points = [(date(2026, 1, 5), 8.0), (date(2026, 2, 2), 6.0), (date(2026, 3, 2), 3.0)]
     svg = outcome_chart(ChartSeries("nrs", "Pain (NRS)", 10, points, 2.0))
-    root = ET.fromstring(svg)
-    band = next(r for r in root.iter(f"{SVG}rect") if r.get("class") == "mic-band")
-    circles = list(root.iter(f"{SVG}circle"))
-    ys = [float(c.get("cy") or 0) for c in circles]
-    xs = [float(c.get("cx") or 0) for c in circles]
-    assert xs[0] == PAD and xs[-1] == CHART_W - PAD
+    root = ET.fromstring(svg)  # well-formed, and no script left in it
+    assert not list(root.iter(f"{SVG}script"))
+    assert root.get("data-instrument") == "nrs" and "outcome-chart" in (root.get("class") or "")
+    dots = [c for c in root.iter(f"{SVG}circle") if "dot" in (c.get("class") or "")]
+    assert len(dots) == 3, "one dot per score, none on the threshold lines"
+    ys = [float(c.get("cy") or 0) for c in dots]
+    xs = [float(c.get("cx") or 0) for c in dots]
+    assert xs[0] < xs[1] < xs[2], "later dates further right"
     assert ys[0] < ys[1] < ys[2], "less pain is drawn lower"
-    top, height = float(band.get("y") or 0), float(band.get("height") or 0)
-    # Baseline 8 +/- 2: the band runs from 10 down to 6, so the second score sits on its edge.
-    assert abs(top + height - ys[1]) < 0.2
-    assert top < ys[0] < top + height
-    assert re.search(r"minimal important change \(2\)", svg)
+    text = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
+    # Baseline 8, important change 2: improvement at 6 or lower, worsening at 10 or higher.
+    assert "Important improvement: 6 or lower" in text
+    assert "Important worsening: 10 or higher" in text
+    assert "5 Jan" in text and "2 Mar" in text, "the axis is dated"
+    assert re.search(r"\b8\b", text), "values are printed at the dots"
     assert outcome_chart(ChartSeries("nrs", "Pain", 10, [], 2.0)) == ""

@@ -1,15 +1,20 @@
 """Pictures a practitioner reads at a glance: the body map and the outcome chart.
 
-Both are plain inline SVG built from escaped strings, so they need no JavaScript and
-print as they look.
+Both are inline SVG that need no JavaScript and print as they look: the body map is
+built here from escaped strings (a figure no charting library draws); the outcome chart
+is pygal's, with dated axes, values and a legend.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
+
+import pygal
+from pygal.style import Style
 
 from acuback.knowledge.schema import MapPosition, Point
 
@@ -121,49 +126,84 @@ class ChartSeries:
     important_change: float  # points of improvement that count, at this baseline
 
 
-CHART_W, CHART_H, PAD = 560, 250, 44
+_SCRIPT = re.compile(r"<script.*?</script>", re.DOTALL)
+# Dark ink for the scores, muted dashes for the thresholds: readable in grey when printed.
+_STYLE = Style(
+    background="#ffffff",
+    plot_background="#ffffff",
+    foreground="#1d2a33",
+    foreground_strong="#1d2a33",
+    foreground_subtle="#8a979f",
+    colors=("#1f6f8b", "#2e7d4f", "#a12622"),
+    font_family="system-ui, sans-serif",
+    title_font_size=16,
+    label_font_size=13,
+    major_label_font_size=13,
+    legend_font_size=13,
+    value_font_size=12,
+)
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%b}"
 
 
 def outcome_chart(series: ChartSeries) -> str:
-    """Scores over time; the shaded band is change too small to matter yet."""
+    """Scores over time with the important-change thresholds around the baseline.
+
+    Drawn by pygal as static SVG; its JavaScript is left out (tooltips are not needed
+    and the page serves no third-party script).
+    """
     if not series.points:
         return ""
     days = [d for d, _ in series.points]
-    first, span = days[0], max((days[-1] - days[0]).days, 1)
-
-    def x(day: date) -> float:
-        return PAD + (day - first).days / span * (CHART_W - 2 * PAD)
-
-    def y(value: float) -> float:
-        return PAD + (1 - value / series.maximum) * (CHART_H - 1.5 * PAD)
-
     baseline = series.points[0][1]
-    target = max(baseline - series.important_change, 0)
+    better = max(baseline - series.important_change, 0)
     worse = min(baseline + series.important_change, series.maximum)
-    band_top, band_bottom = y(worse), y(target)
-    line = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in series.points)
-    dots = "".join(
-        f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="3.5"><title>{d:%d %b %Y}: {v:g}</title>'
-        f"</circle>"
-        for d, v in series.points
+    chart = pygal.DateLine(
+        style=_STYLE,
+        width=640,
+        height=330,
+        js=[],
+        disable_xml_declaration=True,
+        show_legend=True,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=1,
+        range=(0, series.maximum),
+        x_value_formatter=_day,
+        x_labels=sorted(set(days)) if len(set(days)) <= 8 else None,
+        x_labels_major_count=6,
+        show_minor_x_labels=False,
+        print_values=True,
+        value_formatter=lambda v: f"{v:g}",
+        margin=12,
+        dots_size=5,
+        truncate_legend=-1,
     )
-    label = escape(series.label)
-    return (
-        f'<svg class="outcome-chart" data-instrument="{escape(series.instrument)}" '
-        f'viewBox="0 0 {CHART_W} {CHART_H}" role="img" xmlns="http://www.w3.org/2000/svg" '
-        f'aria-label="{label} over time">'
-        f'<text x="{PAD}" y="16" class="title">{label}</text>'
-        f'<text x="{PAD}" y="30" class="axis">Shaded: within the minimal important change '
-        f"({series.important_change:g}) of baseline. Below the dashed line: important "
-        f"improvement.</text>"
-        f'<rect class="mic-band" x="{PAD}" y="{band_top:.1f}" width="{CHART_W - 2 * PAD}" '
-        f'height="{band_bottom - band_top:.1f}"><title>Change smaller than the minimal '
-        f"important change ({series.important_change:g})</title></rect>"
-        f'<line class="target" x1="{PAD}" x2="{CHART_W - PAD}" y1="{band_bottom:.1f}" '
-        f'y2="{band_bottom:.1f}"/>'
-        f'<text x="4" y="{y(series.maximum) + 4:.1f}" class="axis">{series.maximum:g}</text>'
-        f'<text x="4" y="{y(0) + 4:.1f}" class="axis">0</text>'
-        f'<text x="{PAD}" y="{CHART_H - 4}" class="axis">{days[0]:%d %b}</text>'
-        f'<text x="{CHART_W - PAD}" y="{CHART_H - 4}" class="axis end">{days[-1]:%d %b}</text>'
-        f'<polyline points="{line}" class="series"/>{dots}</svg>'
+    chart.title = series.label
+    chart.add("Score", [(d, v) for d, v in series.points])
+    span = [days[0], days[-1]] if days[-1] != days[0] else [days[0]]
+    chart.add(
+        f"Important improvement: {better:g} or lower",
+        [(d, better) for d in span],
+        show_dots=False,
+        print_values=False,
+        stroke_style={"dasharray": "8,5", "width": 2},
     )
+    chart.add(
+        f"Important worsening: {worse:g} or higher",
+        [(d, worse) for d in span],
+        show_dots=False,
+        print_values=False,
+        stroke_style={"dasharray": "2,4", "width": 2},
+    )
+    svg = _SCRIPT.sub("", chart.render(is_unicode=True))
+    label = escape(
+        f"{series.label} over time; between the dashed lines the change is too small to matter"
+    )
+    return svg.replace(
+        "<svg ",
+        f'<svg role="img" aria-label="{label}" data-instrument="{escape(series.instrument)}" '
+        f'data-important-change="{series.important_change:g}" ',
+        1,
+    ).replace('class="pygal-chart"', 'class="pygal-chart outcome-chart"', 1)

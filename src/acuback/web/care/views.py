@@ -12,6 +12,7 @@ from datetime import date
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -142,6 +143,7 @@ def score_create(request: HttpRequest, clinic: Clinic, patient_id: int) -> HttpR
         _input_error(form, exc)
         return _patient_page(request, patient, score_form=form, status=400)
     changed(request, Action.CREATE, f"score {score.pk}", patient)
+    messages.success(request, "Score saved.")
     return redirect("patient-detail", patient_id=patient.pk)
 
 
@@ -154,6 +156,7 @@ def message_create(request: HttpRequest, clinic: Clinic, patient_id: int) -> Htt
         return _patient_page(request, patient, message_form=form, status=400)
     message = service.record_message(clinic, patient, staff(request), form.cleaned_data["body"])
     changed(request, Action.CREATE, f"message {message.pk}", patient)
+    messages.success(request, "Message saved to the record.")
     return redirect("patient-detail", patient_id=patient.pk)
 
 
@@ -174,6 +177,7 @@ def intake_new(request: HttpRequest, clinic: Clinic, patient_id: int) -> HttpRes
     if request.method == "POST" and form.is_valid() and form.intake is not None:
         intake = service.record_intake(clinic, patient, staff(request), form.intake, form.answers())
         changed(request, Action.CREATE, f"intake {intake.pk}", patient)
+        messages.success(request, f"Intake saved: {intake.screening.triage.label}.")
         return redirect("intake-detail", intake_id=intake.pk)
     viewed(request, f"new intake form for patient {patient.pk}", patient)
     screening = _preview(form) if form.is_bound else None
@@ -227,6 +231,7 @@ def intake_detail(request: HttpRequest, clinic: Clinic, intake_id: int) -> HttpR
         else:
             changed(request, Action.CREATE, f"decision {decision.pk} on intake {intake.pk}",
                     intake.patient)  # fmt: skip
+            messages.success(request, f"Recorded: {decision.get_kind_display()}.")
             return redirect("intake-detail", intake_id=intake.pk)
     return _intake_page(request, intake, decision_form=decision_form)
 
@@ -280,6 +285,7 @@ def plan_create(request: HttpRequest, clinic: Clinic, intake_id: int) -> HttpRes
     except service.PlanNotAllowed as exc:
         return _intake_page(request, intake, plan_form=form, plan_problem=str(exc))
     changed(request, Action.CREATE, f"plan {plan.pk}", plan.patient)
+    messages.success(request, "Course plan drafted.")
     return redirect("plan-detail", plan_id=plan.pk)
 
 
@@ -342,6 +348,7 @@ def session_create(request: HttpRequest, clinic: Clinic, plan_id: int) -> HttpRe
     except service.SessionNotOpenable as exc:
         return _plan_page(request, plan, form, session_problem=str(exc), status=409)
     changed(request, Action.CREATE, f"session {session.pk}", plan.patient)
+    messages.success(request, f"Session {session.number} opened with the plan's points.")
     return redirect("session-detail", session_id=session.pk)
 
 
@@ -369,6 +376,7 @@ def session_detail(request: HttpRequest, clinic: Clinic, session_id: int) -> Htt
         return _session_page(request, session, form, status=400)
     changed(request, Action.CHANGE, f"session {session.pk}", session.patient)
     if "close" not in request.POST:
+        messages.success(request, "Chart saved.")
         return redirect("session-detail", session_id=session.pk)
     try:
         service.close_session(session, staff(request))
@@ -379,6 +387,7 @@ def session_detail(request: HttpRequest, clinic: Clinic, session_id: int) -> Htt
         # The chart is saved; only closing waits until every needle is accounted for.
         return _session_page(request, session, form, problem=str(exc), status=409)
     changed(request, Action.CHANGE, f"session {session.pk} closed", session.patient)
+    messages.success(request, f"Session {session.number} saved and closed.")
     return redirect("plan-detail", plan_id=session.plan.pk)
 
 
@@ -438,4 +447,5 @@ def adverse_event_create(request: HttpRequest, clinic: Clinic, session_id: int) 
         return _session_page(request, session, chart, event_form=form, status=400)
     event = service.record_adverse_event(session, staff(request), form.cleaned_data)
     changed(request, Action.CREATE, f"adverse event {event.pk}", session.patient)
+    messages.success(request, "Adverse event recorded.")
     return redirect("session-detail", session_id=session.pk)
