@@ -36,3 +36,25 @@ def test_the_server_error_page_stands_on_its_own() -> None:
 def test_an_anonymous_visitor_is_sent_to_sign_in() -> None:
     response = Client().get("/patients/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_a_citation_links_to_its_knowledge_page(clinics: dict[str, Any]) -> None:
+    from django.urls import reverse
+
+    client = signed_in(clinics["colleague"])  # reception may read the knowledge base
+    page = client.get(reverse("knowledge-entry", args=["cherkin-2009"]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Cherkin" in text and "checked against the source" in text
+    assert "Where acuback relies on it" in text
+    seed = client.get(reverse("knowledge-entry", args=["004_6a26f83fca00681b.txt"]))
+    assert seed.status_code == 200
+    assert client.get(reverse("knowledge-entry", args=["no-such-entry"])).status_code == 404
+    practitioner = signed_in(clinics["practitioner"])
+    intake = practitioner.post(
+        reverse("intake-new", args=[clinics["patient"].pk]),
+        {"pain_duration_weeks": "20", "history": ["cancer"]},
+    )
+    detail = practitioner.get(intake["Location"]).content.decode()
+    assert f'href="{reverse("knowledge-entry", args=["henschke-2013"])}">Henschke 2013</a>' in detail

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from acuback.web.api import api
 from acuback.web.audit import views as audit_views
+from acuback.web.care import knowledge_views
 from acuback.web.clinics import views as clinic_views
 from acuback.web.clinics.forms import ThrottledLoginForm
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("patients/", clinic_views.patient_list, name="patient-list"),
     path("", include("acuback.web.care.urls")),
     path("audit/", audit_views.trail, name="audit-trail"),
+    path("knowledge/<str:code>/", knowledge_views.knowledge_entry, name="knowledge-entry"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from acuback.knowledge.loader import knowledge_base
 from acuback.web.care.presenters import SIDE_LABELS, triage_label
@@ -34,8 +37,13 @@ def source_name(source: str) -> str:
 
 
 @register.filter
-def sources(codes: tuple[str, ...] | list[str]) -> str:
-    return ", ".join(source_name(code) for code in codes)
+def sources(codes: tuple[str, ...] | list[str]) -> SafeString:
+    """Each source named as readers know it, linked to its knowledge-base page."""
+    return format_html_join(
+        ", ",
+        '<a class="source" href="{}">{}</a>',
+        ((reverse("knowledge-entry", args=[code]), source_name(code)) for code in codes),
+    )
 
 
 @register.filter
