@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "acuback.web.clinics",
     "acuback.web.audit",
     "acuback.web.care",
+    "acuback.web.appointments",
 ]
 
 MIDDLEWARE = [
