@@ -18,6 +18,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("patients/", clinic_views.patient_list, name="patient-list"),
     path("", include("acuback.web.care.urls")),
+    path("", include("acuback.web.appointments.urls")),
     path("audit/", audit_views.trail, name="audit-trail"),
     path("knowledge/<str:code>/", knowledge_views.knowledge_entry, name="knowledge-entry"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,123 @@
+"""What the day and week pages draw: blocks positioned on a time grid, in local time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth.models import User
+
+from acuback.web.appointments import service
+from acuback.web.appointments.models import Appointment, BookingRules, Status
+
+PX_PER_MINUTE = 1.6
+
+
+@dataclass(frozen=True)
+class Block:
+    """One drawn block: an appointment, or the travel time either side of a home visit."""
+
+    appointment: Appointment
+    starts_at: datetime
+    ends_at: datetime
+    travel: str = ""  # "Travel there" or "Travel back"; empty for the visit itself
+    top: int = 0
+    height: int = 0
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+@dataclass
+class Column:
+    title: str
+    practitioner: User | None
+    day: date
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HourMark:
+    label: str
+    top: int
+
+
+def blocks_of(appointment: Appointment) -> list[Block]:
+    """Travel there, the visit, travel back: in time order."""
+    blocks = [
+        Block(appointment, start, end, "Travel there" if label == "Before" else "Travel back")
+        for label, start, end in service.travel_blocks(appointment)
+    ]
+    blocks.append(Block(appointment, appointment.starts_at, appointment.ends_at))
+    return sorted(blocks, key=lambda b: b.starts_at)
+
+
+def _placed(block: Block, opens: datetime, closes: datetime) -> Block | None:
+    start, end = max(block.starts_at, opens), min(block.ends_at, closes)
+    if end <= start:
+        return None
+    top = round((start - opens).total_seconds() / 60 * PX_PER_MINUTE)
+    height = round((end - start).total_seconds() / 60 * PX_PER_MINUTE)
+    return Block(block.appointment, block.starts_at, block.ends_at, block.travel, top, height)
+
+
+def grid_bounds(rules: BookingRules, day: date) -> tuple[datetime, datetime]:
+    return service.at(day, rules.opens), service.at(day, rules.closes)
+
+
+def hour_marks(rules: BookingRules, day: date) -> list[HourMark]:
+    opens, closes = grid_bounds(rules, day)
+    first = service.local(opens).replace(minute=0, second=0, microsecond=0)
+    if first < opens:
+        first += timedelta(hours=1)
+    marks = []
+    while first < closes:
+        top = round((first - opens).total_seconds() / 60 * PX_PER_MINUTE)
+        marks.append(HourMark(f"{service.local(first):%H:%M}", top))
+        first += timedelta(hours=1)
+    return marks
+
+
+def grid_height(rules: BookingRules, day: date) -> int:
+    opens, closes = grid_bounds(rules, day)
+    return round((closes - opens).total_seconds() / 60 * PX_PER_MINUTE)
+
+
+def day_columns(
+    rules: BookingRules, day: date, practitioners: list[User], appointments: list[Appointment]
+) -> list[Column]:
+    """One column per practitioner; cancelled appointments are listed apart, not drawn."""
+    opens, closes = grid_bounds(rules, day)
+    columns = {u.pk: Column(service.practitioner_name(u), u, day) for u in practitioners}
+    for appointment in appointments:
+        column = columns.get(appointment.practitioner_id)
+        if column is None or appointment.status == Status.CANCELLED:
+            continue
+        for block in blocks_of(appointment):
+            placed = _placed(block, opens, closes)
+            if placed is not None:
+                column.blocks.append(placed)
+    return list(columns.values())
+
+
+@dataclass
+class WeekDay:
+    day: date
+    entries: list[Block] = field(default_factory=list)
+
+
+def week_days(monday: date, appointments: list[Appointment]) -> list[WeekDay]:
+    days = [WeekDay(monday + timedelta(days=i)) for i in range(7)]
+    for appointment in appointments:
+        index = (service.local(appointment.starts_at).date() - monday).days
+        if 0 <= index < 7:
+            if appointment.status == Status.CANCELLED:
+                days[index].entries.append(
+                    Block(appointment, appointment.starts_at, appointment.ends_at)
+                )
+            else:
+                days[index].entries.extend(blocks_of(appointment))
+    for week_day in days:
+        week_day.entries.sort(key=lambda b: (b.starts_at, b.travel != "Travel there"))
+    return days
