@@ -17,6 +17,8 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("patients/", clinic_views.patient_list, name="patient-list"),
+    path("patients/new/", clinic_views.patient_new, name="patient-new"),
+    path("patients/<int:patient_id>/edit/", clinic_views.patient_edit, name="patient-edit"),
     path("", include("acuback.web.care.urls")),
     path("", include("acuback.web.appointments.urls")),
     path("audit/", audit_views.trail, name="audit-trail"),

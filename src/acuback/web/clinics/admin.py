@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from acuback.web.audit.models import Action
 from acuback.web.audit.service import record
+from acuback.web.clinics.forms import PatientForm
 from acuback.web.clinics.models import Clinic, Membership, Patient, Role
 from acuback.web.clinics.service import clinic_of, is_clinic_admin
 
@@ -97,8 +98,19 @@ class MembershipAdmin(ClinicScoped):
 class PatientAdmin(ClinicScoped):
     """Demographics only; every look and change goes to the audit trail."""
 
-    list_display = ["family_name", "given_name", "date_of_birth"]
-    search_fields = ["family_name", "given_name"]
+    list_display = ["family_name", "given_name", "date_of_birth", "phone"]
+    search_fields = ["family_name", "given_name", "phone"]
+    # The same checks as the clinic's own pages (dates, phones, a guardian under 18).
+    form = PatientForm
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets: list[Any] = [
+            (legend, {"fields": list(names), "description": help})
+            for legend, help, names in PatientForm.FIELDSETS
+        ]
+        if request.user.is_superuser:
+            fieldsets.insert(0, ("Clinic", {"fields": ["clinic"]}))
+        return fieldsets
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         # Clinical records are kept: deleting a patient would take their notes with them.

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.forms import BoundField
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from acuback.web.audit.models import Action
@@ -17,6 +21,17 @@ from acuback.web.audit.service import (
     give_back,
     record,
     reserve_sign_in,
+)
+from acuback.web.clinics.models import ContactBy, Patient
+from acuback.web.clinics.service import (
+    ADULT_AGE,
+    CONTACT_NEEDS,
+    EARLIEST_BIRTH,
+    PhoneNotValid,
+    SearchNotUnderstood,
+    age_on,
+    normalise_phone,
+    read_search,
 )
 
 
@@ -70,3 +85,199 @@ class PatientSearchForm(forms.Form):
             "null_characters_not_allowed": "Search words cannot contain control characters.",
         },
     )
+
+    def clean_q(self) -> str:
+        query: str = self.cleaned_data["q"]
+        try:
+            read_search(query)
+        except SearchNotUnderstood as exc:
+            raise ValidationError(exc.message, code="search") from None
+        return query
+
+
+@dataclass(frozen=True)
+class Fieldset:
+    legend: str
+    help: str
+    fields: list[BoundField]
+
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"]
+NOT_BEFORE_BIRTH = "Consent cannot be given before the date of birth ({born})."
+
+
+class PatientForm(forms.ModelForm[Patient]):
+    """A patient's demographics, checked against each other and against today."""
+
+    FIELDSETS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+        ("Identity", "", ("given_name", "family_name", "date_of_birth", "sex")),
+        (
+            "Contact",
+            "",
+            (
+                "phone",
+                "email",
+                "address",
+                "preferred_contact",
+                "emergency_contact_name",
+                "emergency_contact_phone",
+            ),
+        ),
+        ("GP (family doctor)", "", ("gp_name", "gp_practice", "gp_contact")),
+        ("Insurance", "", ("insurer", "policy_number", "insurer_visits")),
+        (
+            "Consent",
+            "Enter the day the patient signed. Leave it empty until they have.",
+            ("treatment_consent_on", "data_sharing_consent_on"),
+        ),
+        (
+            "Parent or guardian",
+            "Needed when the patient is under 18.",
+            ("guardian_name", "guardian_relationship", "guardian_phone"),
+        ),
+    )
+    PHONES = ("phone", "emergency_contact_phone", "guardian_phone")
+
+    class Meta:
+        model = Patient
+        fields = [
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex",
+            "phone",
+            "email",
+            "address",
+            "preferred_contact",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+            "gp_name",
+            "gp_practice",
+            "gp_contact",
+            "insurer",
+            "policy_number",
+            "insurer_visits",
+            "treatment_consent_on",
+            "data_sharing_consent_on",
+            "guardian_name",
+            "guardian_relationship",
+            "guardian_phone",
+        ]
+        labels = {
+            "gp_name": "Name",
+            "gp_practice": "Practice",
+            "gp_contact": "Practice phone or address",
+            "guardian_name": "Name",
+            "guardian_relationship": "Relationship to the patient",
+            "guardian_phone": "Phone",
+            "treatment_consent_on": "Consent to treatment",
+            "data_sharing_consent_on": "Consent to share data",
+        }
+        help_texts = {
+            "given_name": "First name, as the patient uses it.",
+            "phone": "With the country code if abroad, e.g. +44 7700 900123.",
+            "data_sharing_consent_on": "With the GP and insurer.",
+        }
+        widgets = {
+            "date_of_birth": DATE_INPUT,
+            "treatment_consent_on": DATE_INPUT,
+            "data_sharing_consent_on": DATE_INPUT,
+            "address": forms.Textarea(attrs={"rows": 3}),
+        }
+        error_messages = {
+            "insurer_visits": {
+                "min_value": "Enter the number of visits covered: 1 or more.",
+                "invalid": "Enter the number of visits covered as a whole number.",
+            },
+            "email": {"invalid": "Enter an email address like name@example.org."},
+            "date_of_birth": {"invalid": "Enter the date of birth as day/month/year."},
+        }
+
+    def __init__(self, *args: Any, today: date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        for name in ("date_of_birth", "treatment_consent_on", "data_sharing_consent_on"):
+            date_field = self.fields[name]
+            assert isinstance(date_field, forms.DateField)
+            date_field.input_formats = DATE_FORMATS
+        contact = self.fields["preferred_contact"]
+        assert isinstance(contact, forms.ChoiceField)
+        contact.choices = [("", "No preference"), *ContactBy.choices]
+        for name in self.PHONES:
+            self.fields[name].widget.attrs.update({"type": "tel", "autocomplete": "off"})
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+
+    def fieldsets(self) -> list[Fieldset]:
+        return [
+            Fieldset(legend, help, [self[name] for name in names])
+            for legend, help, names in self.FIELDSETS
+        ]
+
+    def clean_date_of_birth(self) -> date:
+        born: date = self.cleaned_data["date_of_birth"]
+        if born > self.today:
+            raise ValidationError("The date of birth cannot be in the future.", code="future")
+        if born < EARLIEST_BIRTH:
+            raise ValidationError(
+                f"The date of birth cannot be before {EARLIEST_BIRTH.year}.", code="too_early"
+            )
+        return born
+
+    def _not_future(self, name: str) -> date | None:
+        day: date | None = self.cleaned_data.get(name)
+        if day is not None and day > self.today:
+            raise ValidationError("Consent cannot be dated in the future.", code="future")
+        return day
+
+    def clean_treatment_consent_on(self) -> date | None:
+        return self._not_future("treatment_consent_on")
+
+    def clean_data_sharing_consent_on(self) -> date | None:
+        return self._not_future("data_sharing_consent_on")
+
+    def _phone(self, name: str) -> str:
+        try:
+            return normalise_phone(self.cleaned_data.get(name) or "")
+        except PhoneNotValid as exc:
+            raise ValidationError(str(exc), code="phone") from None
+
+    def clean_phone(self) -> str:
+        return self._phone("phone")
+
+    def clean_emergency_contact_phone(self) -> str:
+        return self._phone("emergency_contact_phone")
+
+    def clean_guardian_phone(self) -> str:
+        return self._phone("guardian_phone")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        born: date | None = cleaned.get("date_of_birth")
+        if born is not None:
+            for name in ("treatment_consent_on", "data_sharing_consent_on"):
+                day = cleaned.get(name)
+                if day is not None and day < born:
+                    self.add_error(name, NOT_BEFORE_BIRTH.format(born=f"{born:%-d %b %Y}"))
+            if age_on(born, self.today) < ADULT_AGE:
+                for name, what in (("guardian_name", "name"), ("guardian_phone", "phone")):
+                    if not cleaned.get(name) and name not in self.errors:
+                        self.add_error(
+                            name, f"The patient is under {ADULT_AGE}: enter a guardian's {what}."
+                        )
+        contact = cleaned.get("preferred_contact")
+        needed = CONTACT_NEEDS.get(ContactBy(contact)) if contact else None
+        if needed and not cleaned.get(needed) and needed not in self.errors:
+            self.add_error(
+                "preferred_contact",
+                f"Add the {str(self.fields[needed].label).lower()} first, or choose another way.",
+            )
+        if (cleaned.get("policy_number") or cleaned.get("insurer_visits")) and not cleaned.get(
+            "insurer"
+        ):
+            self.add_error("insurer", "Name the insurer of this policy.")
+        return cleaned
+
+
+class RegisterPatientForm(PatientForm):
+    different_person = forms.BooleanField(required=False, label="This is a different person")

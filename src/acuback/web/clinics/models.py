@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 
 
@@ -41,13 +42,66 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", "Not stated"
 
 
+class ContactBy(models.TextChoices):
+    PHONE = "phone", "Phone call"
+    SMS = "sms", "Text message (SMS)"
+    EMAIL = "email", "Email"
+    POST = "post", "Post"
+
+
 class Patient(models.Model):
+    """Demographics only; clinical notes live in the care app.
+
+    Every detail beyond the name, date of birth and sex is optional and blank ("" or None)
+    when unknown. Phone numbers are stored normalised: digits, with a leading + if given.
+    """
+
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="patients")
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     created = models.DateTimeField(auto_now_add=True)
+
+    phone = models.CharField(max_length=32, verbose_name="Phone", blank=True, default="")
+    email = models.EmailField(verbose_name="Email", blank=True, default="")
+    address = models.TextField(verbose_name="Postal address", blank=True, default="")
+    preferred_contact = models.CharField(
+        "How to contact them", max_length=10, choices=ContactBy.choices, blank=True, default=""
+    )
+    emergency_contact_name = models.CharField(
+        max_length=200, verbose_name="Emergency contact: name", blank=True, default=""
+    )
+    emergency_contact_phone = models.CharField(
+        max_length=32, verbose_name="Emergency contact: phone", blank=True, default=""
+    )
+    gp_name = models.CharField(max_length=200, verbose_name="GP's name", blank=True, default="")
+    gp_practice = models.CharField(
+        max_length=200, verbose_name="GP practice", blank=True, default=""
+    )
+    gp_contact = models.CharField(
+        max_length=300, verbose_name="GP practice phone or address", blank=True, default=""
+    )
+    insurer = models.CharField(max_length=200, verbose_name="Insurer", blank=True, default="")
+    policy_number = models.CharField(
+        max_length=100, verbose_name="Policy number", blank=True, default=""
+    )
+    insurer_visits = models.PositiveIntegerField(
+        "Visits the insurer covers", null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    treatment_consent_on = models.DateField("Consent to treatment given on", null=True, blank=True)
+    data_sharing_consent_on = models.DateField(
+        "Consent to share data given on", null=True, blank=True
+    )
+    guardian_name = models.CharField(
+        max_length=200, verbose_name="Parent or guardian: name", blank=True, default=""
+    )
+    guardian_relationship = models.CharField(
+        max_length=100, verbose_name="Relationship to the patient", blank=True, default=""
+    )
+    guardian_phone = models.CharField(
+        max_length=32, verbose_name="Parent or guardian: phone", blank=True, default=""
+    )
 
     class Meta:
         ordering = ["family_name", "given_name"]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django_htmx.middleware import HtmxDetails
 
 from acuback.web.audit.models import Action
 from acuback.web.audit.service import record
 from acuback.web.clinics import service
-from acuback.web.clinics.forms import PatientSearchForm
+from acuback.web.clinics.forms import PatientForm, PatientSearchForm, RegisterPatientForm
+from acuback.web.clinics.models import Clinic, Patient
 
 
 class HtmxRequest(HttpRequest):
@@ -39,3 +41,77 @@ def patient_list(request: HtmxRequest) -> HttpResponse:
     what = "patient list" + (" (search)" if query else "")
     record(request, Action.VIEW, what, clinic=clinic, path=request.path)
     return render(request, template, {"clinic": clinic, "patients": patients, "query": query})
+
+
+def _patient(clinic: Clinic, patient_id: int) -> Patient:
+    try:
+        return service.find_patient(clinic, patient_id)
+    except service.PatientNotFound as exc:
+        raise Http404("No such patient") from exc
+
+
+@login_required
+def patient_new(request: HttpRequest) -> HttpResponse:
+    """Register a patient. Every staff role may: reception registers most of them."""
+    clinic = service.clinic_of(request.user)
+    posted = request.method == "POST"
+    form = RegisterPatientForm(request.POST if posted else None)
+    duplicates: list[Patient] = []
+    if posted and form.is_valid():
+        try:
+            patient = service.register_patient(
+                clinic,
+                form.save(commit=False),
+                different_person=form.cleaned_data["different_person"],
+            )
+        except service.PossibleDuplicates as found:
+            duplicates = found.matches
+            form.add_error(
+                "different_person",
+                "Open the existing record, or tick “This is a different person” to register "
+                "a new patient.",
+            )
+        else:
+            record(request, Action.CREATE, f"patient {patient.pk} registered", clinic=clinic,
+                   patient_id=patient.pk)  # fmt: skip
+            messages.success(request, "Patient registered.")
+            return redirect("patient-detail", patient.pk)
+    elif posted:
+        # A form with other mistakes still shows who it may duplicate, so the tick is kept.
+        duplicates = _duplicates_of(clinic, form)
+    for match in duplicates:
+        record(request, Action.VIEW, f"patient {match.pk} (shown as a possible duplicate)",
+               clinic=clinic, patient_id=match.pk)  # fmt: skip
+    if not duplicates:
+        record(request, Action.VIEW, "patient registration form", clinic=clinic)
+    context = {"form": form, "duplicates": duplicates, "clinic": clinic, "patient": None}
+    return render(request, "clinics/patient_form.html", context, status=400 if posted else 200)
+
+
+def _duplicates_of(clinic: Clinic, form: RegisterPatientForm) -> list[Patient]:
+    cleaned = getattr(form, "cleaned_data", {})
+    if not all(cleaned.get(name) for name in ("given_name", "family_name", "date_of_birth")):
+        return []
+    return service.possible_duplicates(
+        clinic, cleaned["given_name"], cleaned["family_name"], cleaned["date_of_birth"]
+    )
+
+
+@login_required
+def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Change a patient's demographics; every staff role may."""
+    clinic = service.clinic_of(request.user)
+    patient = _patient(clinic, patient_id)
+    posted = request.method == "POST"
+    form = PatientForm(request.POST if posted else None, instance=patient)
+    if posted and form.is_valid():
+        changed = [str(form.fields[name].label) for name in form.changed_data]
+        service.save_details(form.save(commit=False))
+        what = f"patient {patient.pk} details: " + (", ".join(changed) or "nothing changed")
+        record(request, Action.CHANGE, what, clinic=clinic, patient_id=patient.pk)
+        messages.success(request, "Details saved.")
+        return redirect("patient-detail", patient.pk)
+    record(request, Action.VIEW, f"patient {patient.pk} (details form)", clinic=clinic,
+           patient_id=patient.pk)  # fmt: skip
+    context = {"form": form, "duplicates": [], "clinic": clinic, "patient": patient}
+    return render(request, "clinics/patient_form.html", context, status=400 if posted else 200)
