@@ -86,4 +86,19 @@ def test_care_pages_at_desktop_and_phone_width(
             assert not CODE.findall(text), (name, CODE.findall(text)[:5])
             overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
             assert not overflow, f"{name} scrolls sideways at {width_name} width"
+        # Half way down the intake form the screening summary is still in view.
+        page.goto(f"{live_server.url}{pages['intake-form']}")
+        page.check("input[name=red_flags][value=rf-saddle-anaesthesia]")
+        page.wait_for_selector('#screening [data-level="emergency"]')
+        page.locator("#field-devices").scroll_into_view_if_needed()
+        page.screenshot(path=str(out / f"intake-form-scrolled-{width_name}.png"))
+        assert page.locator(".summary-line").is_visible()
+        box = page.locator(".summary-line").bounding_box()
+        assert box is not None and 0 <= box["y"] < height
+        # The plan prints without navigation or forms.
+        page.goto(f"{live_server.url}{pages['plan']}")
+        page.emulate_media(media="print")
+        page.screenshot(path=str(out / f"plan-print-{width_name}.png"), full_page=True)
+        assert not page.locator("header.bar").is_visible()
+        page.emulate_media(media="screen")
         context.close()

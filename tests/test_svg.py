@@ -23,7 +23,28 @@ def test_body_map_marks_each_position_of_chosen_and_excluded_points() -> None:
     assert sum(g.get("data-point") == "li4" for g in marked) == len(li4.map)
     excluded = [g for g in marked if g.get("data-state") == "excluded"]
     assert excluded and all(g.find(f"{SVG}line") is not None for g in excluded)
-    assert "1 points chosen, 1 excluded" in (root.get("aria-label") or "")
+    pictures = list(root.iter(f"{SVG}svg"))
+    assert [svg.get("data-view") for svg in pictures] == ["front", "back"]
+    assert all("1 points chosen, 1 excluded" in (svg.get("aria-label") or "") for svg in pictures)
+
+
+def test_labels_of_the_body_map_never_overlap() -> None:
+    """Every chosen point of a crowded back: labels a full line apart on each side."""
+    kb = knowledge_base()
+    marks = [MarkedPoint(p, "chosen", "") for p in kb.points.values() if p.roles]
+    root = ET.fromstring(body_map(marks))
+    for svg in root.iter(f"{SVG}svg"):
+        columns: dict[tuple[str, str], list[float]] = {}
+        for text in svg.iter(f"{SVG}text"):
+            if text.get("class") == "label":
+                key = (text.get("x") or "", text.get("text-anchor") or "")
+                columns.setdefault(key, []).append(float(text.get("y") or 0))
+        assert len(columns) == 2, "one column of labels on each side"
+        height = float((svg.get("viewBox") or "").split()[3])
+        for ys in columns.values():
+            ys.sort()
+            assert all(b - a >= 13.9 for a, b in zip(ys, ys[1:], strict=False))
+            assert ys[-1] + 20 < height, "the lowest label is inside the picture"
 
 
 def test_left_and_right_copies_are_labelled_outward_without_overlap() -> None:

@@ -299,3 +299,27 @@ def test_the_intake_page_lists_everything_that_holds_a_plan_back(
         intake_data(pain_duration_weeks="8", conditions=["acute-contracture"]),
     )
     assert "lasts at most 6 weeks" in preview.content.decode()
+
+
+def test_a_typo_never_hides_a_red_flag_and_the_field_is_marked_at_once(
+    clinics: dict[str, Any],
+) -> None:
+    client = signed_in(clinics["practitioner"])
+    url = reverse("intake-preview", args=[clinics["patient"].pk])
+    typo = client.post(
+        url, intake_data(pain_duration_weeks="3o", red_flags=["rf-saddle-anaesthesia"])
+    ).content.decode()
+    assert 'data-level="emergency"' in typo, "the emergency still shows"
+    assert "fix the fields marked in red" in typo
+    marked = re.search(
+        r'<div class="field-errors" id="errors-pain_duration_weeks" hx-swap-oob="true">(.*?)</div>',
+        typo,
+    )
+    assert marked and "Enter a number" in marked.group(1)
+    fixed = client.post(url, intake_data(red_flags=["rf-saddle-anaesthesia"])).content.decode()
+    assert re.search(r'id="errors-pain_duration_weeks" hx-swap-oob="true"></div>', fixed), "cleared"
+    engine = client.post(url, intake_data(**{"startback-1": "1"})).content.decode()
+    assert re.search(
+        r'id="errors-startback-2" hx-swap-oob="true"><p class="error" role="alert">Answer all nine',
+        engine,
+    )

@@ -83,8 +83,32 @@ def engine_field(path: str) -> str | None:
     return parts[0]
 
 
+# Optional answers a best-effort preview may leave out when they are what is wrong.
+_DROPPABLE = {
+    "pain_pattern", "pain_sites", "conditions", "history", "medications", "devices",
+    "local_findings", "pregnancy_weeks", "startback", "nrs",
+}  # fmt: skip
+
+
 class IntakeForm(forms.Form):
     """Widgets to data; every clinical check is `read_intake`'s, attached to its field."""
+
+    # Short sections, in the order an assessment runs; red flags come early.
+    SECTIONS = [
+        ("The pain", ["pain_duration_weeks", "pain_pattern", "pain_sites", "conditions", "nrs"]),
+        ("Red flags", ["red_flags"]),
+        ("History, medicines and devices", ["history", "medications", "devices"]),
+        (
+            "Skin and limbs",
+            [
+                f"local_{part}_{row}"
+                for row in range(LOCAL_ROWS)
+                for part in ("finding", "region", "side")
+            ],
+        ),
+        ("Pregnancy and driving", ["pregnant", "pregnancy_weeks", "driving_after_treatment"]),
+        ("STarT Back", STARTBACK_ITEMS),
+    ]
 
     pain_duration_weeks = forms.DecimalField(label="How long has the pain lasted (weeks)?")
     pain_pattern = forms.ChoiceField(
@@ -158,7 +182,7 @@ class IntakeForm(forms.Form):
             "age": age_on(self.patient.date_of_birth, date.today()),
             "sex": self.patient.sex,
             "pregnant": bool(data.get("pregnant")),
-            "pain_duration_weeks": float(data["pain_duration_weeks"]),
+            "pain_duration_weeks": float(data.get("pain_duration_weeks") or 0),
             "driving_after_treatment": bool(data.get("driving_after_treatment")),
         }
         if data.get("pregnancy_weeks") is not None:
@@ -184,6 +208,30 @@ class IntakeForm(forms.Form):
         if startback:
             answers["startback"] = startback
         return answers
+
+    def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
+
+    def partial_intake(self) -> Intake | None:
+        """The answers that can be read, for a preview while other fields still need fixing.
+
+        Red flags and contraindications must show even while a typo sits elsewhere, so a
+        field that is wrong is left out (or, for the duration, read as unknown: 0 weeks).
+        """
+        data = dict(self.cleaned_data) if hasattr(self, "cleaned_data") else {}
+        data.setdefault("pain_duration_weeks", 0)
+        self.cleaned_data = data
+        answers = self.answers()
+        kb = knowledge_base()
+        for _ in range(len(_DROPPABLE) + 1):
+            try:
+                return read_intake(answers, kb)
+            except InputError as exc:
+                key = exc.field.replace("[", ".").split(".")[0]
+                if key not in _DROPPABLE or key not in answers:
+                    return None
+                answers.pop(key)
+        return None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 
 import pygal
@@ -19,8 +19,9 @@ from pygal.style import Style
 from acuback.knowledge.schema import MapPosition, Point
 
 FIGURE_W, FIGURE_H = 200, 440
-GAP = 120
-LABEL_LINE = 10
+LABEL_GUTTER = 90  # room beside each figure for a column of labels
+LABEL_WIDTH = 62  # the longest short name (Yaotongdian) at the label size
+LABEL_LINE = 14  # one label's height at the map's 12px label size
 
 # A standing figure, drawn in percent of its box (the same frame the point map uses).
 _OUTLINE = [
@@ -54,47 +55,61 @@ def _drawn(mark: MarkedPoint, pos: MapPosition) -> bool:
     return mark.side in {"bilateral", "midline"} or body_side(pos) == mark.side
 
 
-def _figure(view: str, x0: float, marks: Iterable[MarkedPoint]) -> str:
+def _figure(view: str, x0: float, marks: Iterable[MarkedPoint]) -> tuple[str, float]:
+    """The figure's SVG and how far down its lowest label reaches."""
     sx, sy = FIGURE_W / 100, FIGURE_H / 100
     parts = [
         f'<g class="figure" data-view="{view}" transform="translate({x0} 20)">',
         f'<path d="{" ".join(_OUTLINE)}" transform="scale({sx} {sy})" class="outline"/>',
         f'<text x="{FIGURE_W / 2}" y="{FIGURE_H + 16}" class="caption">{view.title()}</text>',
     ]
-    taken: list[tuple[str, float]] = []
-    for mark in marks:
+    copies = [
+        (mark, pos, pos.x * sx, pos.y * sy)
+        for mark in marks
+        for pos in mark.point.map
+        if pos.view == view and _drawn(mark, pos)
+    ]
+    # Labels stand in a column on each side of the figure, top to bottom in the order
+    # of their points, each a line below the last at least, with a leader line to its
+    # point: however close the points, no label lands on another or on a point.
+    label_y: dict[int, float] = {}
+    for side in ("left", "right"):
+        lowest = -LABEL_LINE
+        on_side = [i for i, (_, pos, _, _) in enumerate(copies) if (pos.x < 50) == (side == "left")]
+        for i in sorted(on_side, key=lambda i: copies[i][3]):
+            lowest = max(lowest + LABEL_LINE, copies[i][3] + 4)
+            label_y[i] = lowest
+    for i, (mark, pos, cx, cy) in enumerate(copies):
         p = mark.point
-        for pos in (m for m in p.map if m.view == view and _drawn(mark, m)):
-            cx, cy = pos.x * sx, pos.y * sy
-            # Labels go on the outer side of the figure, so left and right copies of a
-            # bilateral point never write over each other; a label that would land on
-            # another is moved down a line.
-            side = "left" if pos.x < 50 else "right"
-            ly = cy + 3
-            while any(s == side and abs(y - ly) < LABEL_LINE for s, y in taken):
-                ly += LABEL_LINE
-            taken.append((side, ly))
-            lx, anchor = (cx - 7, "end") if side == "left" else (cx + 7, "start")
-            where = body_side(pos)
-            title = escape(
-                f"{p.who_code or ''} {p.pinyin} ({p.label}), {where}: {mark.note}".strip()
-            )
+        left = pos.x < 50
+        lx = -LABEL_GUTTER + 4 if left else FIGURE_W + LABEL_GUTTER - 4
+        anchor = "start" if left else "end"
+        edge = (
+            -LABEL_GUTTER + 4 + LABEL_WIDTH if left else FIGURE_W + LABEL_GUTTER - 4 - LABEL_WIDTH
+        )
+        ly = label_y[i]
+        where = body_side(pos)
+        title = escape(f"{p.who_code or ''} {p.pinyin} ({p.label}), {where}: {mark.note}".strip())
+        # A link, so a tap on a phone does what hovering does with a mouse: it leads to
+        # the point's line in the list, which says why it was chosen or struck.
+        anchor_id = ("point-" if mark.state == "chosen" else "struck-") + p.code
+        parts.append(
+            f'<a href="#{escape(anchor_id)}" aria-label="{title}">'
+            f'<g class="point {mark.state}" data-point="{escape(p.code)}" '
+            f'data-side="{where}" data-state="{mark.state}"><title>{title}</title>'
+            f'<polyline class="leader" points="{edge:.1f},{ly - 4:.1f} {cx:.1f},{cy:.1f}"/>'
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4.5"/>'
+        )
+        if mark.state == "excluded":
             parts.append(
-                f'<g class="point {mark.state}" data-point="{escape(p.code)}" '
-                f'data-side="{where}" data-state="{mark.state}"><title>{title}</title>'
-                f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4"/>'
+                f'<line x1="{cx - 5:.1f}" y1="{cy - 5:.1f}" x2="{cx + 5:.1f}" y2="{cy + 5:.1f}"/>'
             )
-            if mark.state == "excluded":
-                parts.append(
-                    f'<line x1="{cx - 5:.1f}" y1="{cy - 5:.1f}" x2="{cx + 5:.1f}" '
-                    f'y2="{cy + 5:.1f}"/>'
-                )
-            parts.append(
-                f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" class="label">'
-                f"{escape(short_name(p))}</text></g>"
-            )
+        parts.append(
+            f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" class="label">'
+            f"{escape(short_name(p))}</text></g></a>"
+        )
     parts.append("</g>")
-    return "".join(parts)
+    return "".join(parts), max(label_y.values(), default=0.0)
 
 
 def short_name(point: Point) -> str:
@@ -103,18 +118,25 @@ def short_name(point: Point) -> str:
 
 
 def body_map(marks: Sequence[MarkedPoint]) -> str:
-    """Front and back outlines with chosen points marked and excluded ones greyed."""
-    width = 2 * FIGURE_W + GAP + 120
-    height = FIGURE_H + 50
-    return (
-        f'<svg class="body-map" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="Body map: {sum(m.state == "chosen" for m in marks)} points chosen, '
-        f'{sum(m.state == "excluded" for m in marks)} excluded" '
-        f'xmlns="http://www.w3.org/2000/svg">'
-        + _figure("front", 60, marks)
-        + _figure("back", 60 + FIGURE_W + GAP, marks)
-        + "</svg>"
-    )
+    """Front and back outlines with chosen points marked and excluded ones greyed.
+
+    Two pictures, not one: side by side on a desk, each as wide as a phone on a phone,
+    so the labels stay readable on both.
+    """
+    width = FIGURE_W + 2 * LABEL_GUTTER
+    chosen = sum(m.state == "chosen" for m in marks)
+    excluded = sum(m.state == "excluded" for m in marks)
+    pictures = []
+    for view in ("front", "back"):
+        figure, lowest = _figure(view, LABEL_GUTTER, marks)
+        # A long column of labels may reach below the feet: the picture grows to hold it.
+        height = max(FIGURE_H + 50, lowest + 20 + LABEL_LINE)
+        pictures.append(
+            f'<svg class="body-map" data-view="{view}" viewBox="0 0 {width} {height:.0f}" '
+            f'role="img" aria-label="Body map, {view}: {chosen} points chosen, {excluded} '
+            f'excluded" xmlns="http://www.w3.org/2000/svg">{figure}</svg>'
+        )
+    return '<div class="body-maps">' + "".join(pictures) + "</div>"
 
 
 @dataclass(frozen=True)
@@ -141,6 +163,11 @@ _STYLE = Style(
     major_label_font_size=13,
     legend_font_size=13,
     value_font_size=12,
+    # Solid, faint guides, so the dashed threshold lines are the only dashes on the chart.
+    guide_stroke_color="#e3e8eb",
+    major_guide_stroke_color="#d7dee3",
+    guide_stroke_dasharray="0",
+    major_guide_stroke_dasharray="0",
 )
 
 
@@ -182,20 +209,21 @@ def outcome_chart(series: ChartSeries) -> str:
     )
     chart.title = series.label
     chart.add("Score", [(d, v) for d, v in series.points])
-    span = [days[0], days[-1]] if days[-1] != days[0] else [days[0]]
+    # With one score so far the lines still need a length to be seen: a week.
+    span = [days[0], max(days[-1], days[0] + timedelta(days=7))]
     chart.add(
         f"Important improvement: {better:g} or lower",
         [(d, better) for d in span],
         show_dots=False,
         print_values=False,
-        stroke_style={"dasharray": "8,5", "width": 2},
+        stroke_style={"dasharray": "10,6", "width": 3},
     )
     chart.add(
         f"Important worsening: {worse:g} or higher",
         [(d, worse) for d in span],
         show_dots=False,
         print_values=False,
-        stroke_style={"dasharray": "2,4", "width": 2},
+        stroke_style={"dasharray": "3,5", "width": 3},
     )
     svg = _SCRIPT.sub("", chart.render(is_unicode=True))
     label = escape(

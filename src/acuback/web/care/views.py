@@ -189,18 +189,24 @@ def intake_new(request: HttpRequest, clinic: Clinic, patient_id: int) -> HttpRes
     )
 
 
-def _preview(form: forms.IntakeForm) -> Screening | str:
-    """The engine's screening of the answers so far, or what stops it from running."""
-    if not form.is_valid() or form.intake is None:
-        problems = [str(e) for errors in form.errors.values() for e in errors]
-        return "To see the screening: " + " ".join(problems)
-    return screen(form.intake, knowledge_base())
+def _preview(form: forms.IntakeForm) -> tuple[Screening | None, str | None]:
+    """The engine's screening of the answers so far, and what still needs fixing.
+
+    With a field wrong, the screening of everything else is still shown: a typo in the
+    duration must not hide a red flag ticked above it.
+    """
+    if form.is_valid() and form.intake is not None:
+        return screen(form.intake, knowledge_base()), None
+    problem = "Incomplete: fix the fields marked in red. Shown so far from the other answers."
+    partial = form.partial_intake()
+    if partial is None:
+        return None, "Fix the fields marked in red to see the screening."
+    return screen(partial, knowledge_base()), problem
 
 
-def screening_context(result: Screening | str | None) -> dict[str, Any]:
-    if isinstance(result, str):
-        return {"screening": None, "problem": result}
-    return {"screening": result, "problem": None}
+def screening_context(result: tuple[Screening | None, str | None] | None) -> dict[str, Any]:
+    screening, problem = result or (None, None)
+    return {"screening": screening, "problem": problem}
 
 
 @clinical
@@ -212,8 +218,12 @@ def intake_preview(request: HttpRequest, clinic: Clinic, patient_id: int) -> Htt
     would write an event per keystroke. The saved intake is audited.
     """
     patient = clinics.patient_of(clinic, patient_id)
-    result = _preview(forms.IntakeForm(request.POST, patient=patient))
-    return render(request, "care/_screening.html", screening_context(result))
+    form = forms.IntakeForm(request.POST, patient=patient)
+    result = _preview(form)
+    # Each field's errors travel with the panel (htmx out-of-band), so the field the
+    # summary depends on is marked the moment it goes wrong, and cleared once fixed.
+    context = {**screening_context(result), "form": form}
+    return render(request, "care/_preview.html", context)
 
 
 @clinical
