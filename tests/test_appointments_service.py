@@ -341,3 +341,19 @@ def test_a_calendar_says_initials_and_type_only(clinics: dict[str, Any]) -> None
     body = text.decode()
     for secret in ("Fenwick", "Ada", "Mill Lane", "Leeds"):
         assert secret not in body
+
+
+def test_a_start_off_the_clinics_grid_is_refused(clinics: dict[str, Any]) -> None:
+    with pytest.raises(InputError) as refused:
+        book(clinics, moment(a_weekday_ahead(), 9, 7))
+    assert refused.value.message == "Appointments start every 15 minutes from 08:00."
+
+
+def test_notice_reads_as_a_person_would_say_it(clinics: dict[str, Any]) -> None:
+    from acuback.web.appointments.presenters import notice
+
+    appointment = book(clinics, moment(a_weekday_ahead(), 9))
+    for hours, said in (("1.0", "1 hour's notice"), ("10.5", "10.5 hours' notice"),
+                        ("30.0", "30 hours' notice"), ("176.1", "7 days' notice")):  # fmt: skip
+        appointment.cancel_notice_hours = Decimal(hours)
+        assert notice(appointment) == said

@@ -3,11 +3,12 @@ the user's clinic, so another clinic's patient or practitioner answers 404, not 
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
 
+from acuback.clinical.base import spoken
 from acuback.web.appointments import service
 from acuback.web.appointments.models import AppointmentType, BookingRules
 from acuback.web.clinics.models import Clinic
@@ -20,16 +21,32 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class TimeInput(forms.TimeInput):
-    input_type = "time"
+class TimeSelect(forms.Select):
+    """The clinic's start times as a list (08:00, 08:15 ...): always 24-hour, always on the
+    grid, whatever the browser's locale would make of a time input."""
 
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%H:%M")
+    def format_value(self, value: Any) -> Any:
+        if isinstance(value, time):
+            value = f"{value:%H:%M}"
+        elif isinstance(value, str) and len(value) == 8 and value.endswith(":00"):
+            value = value[:5]
+        return super().format_value(value)
 
 
-def _grid(rules: BookingRules) -> dict[str, str]:
-    return {"step": str(rules.slot_minutes * 60), "min": f"{rules.opens:%H:%M}",
-            "max": f"{rules.closes:%H:%M}"}  # fmt: skip
+def start_times(rules: BookingRules) -> list[tuple[str, str]]:
+    day = date(2000, 1, 3)
+    moment, last = datetime.combine(day, rules.opens), datetime.combine(day, rules.closes)
+    times = []
+    while moment < last:
+        times.append((f"{moment:%H:%M}", f"{moment:%H:%M}"))
+        moment += timedelta(minutes=rules.slot_minutes)
+    return times
+
+
+def _time_choices(field: forms.Field, rules: BookingRules, blank: str | None = None) -> None:
+    widget = field.widget
+    assert isinstance(widget, forms.Select)
+    widget.choices = ([("", blank)] if blank else []) + start_times(rules)
 
 
 def _type_label(t: AppointmentType) -> str:
@@ -41,7 +58,7 @@ class BookingForm(forms.Form):
     practitioner = forms.IntegerField(widget=forms.Select)
     type = forms.IntegerField(label="Appointment type", widget=forms.Select)
     day = forms.DateField(label="Date", widget=DateInput())
-    time = forms.TimeField(label="Time", widget=TimeInput())
+    time = forms.TimeField(label="Time", widget=TimeSelect())
     address = forms.CharField(
         label="Home-visit address",
         required=False,
@@ -61,7 +78,7 @@ class BookingForm(forms.Form):
         rules = service.rules_for(clinic)
         self.home_visit_types = [str(t.pk) for t in service.types_for(clinic) if t.is_home_visit]
         self.fields["patient"].widget.choices = [("", "Choose a patient")] + [
-            (p.pk, f"{p.family_name}, {p.given_name} ({p.date_of_birth:%d/%m/%Y})")
+            (p.pk, f"{p.family_name}, {p.given_name} (born {spoken(p.date_of_birth)})")
             for p in clinic.patients.all()
         ]
         self.fields["practitioner"].widget.choices = [
@@ -70,7 +87,7 @@ class BookingForm(forms.Form):
         self.fields["type"].widget.choices = [
             (t.pk, _type_label(t)) for t in service.types_for(clinic)
         ]
-        self.fields["time"].widget.attrs.update(_grid(rules))
+        _time_choices(self.fields["time"], rules, "Choose a time")
 
 
 class StatusForm(forms.Form):
@@ -80,7 +97,11 @@ class StatusForm(forms.Form):
 
 class MoveForm(forms.Form):
     day = forms.DateField(label="New date", widget=DateInput())
-    time = forms.TimeField(label="New time", widget=TimeInput())
+    time = forms.TimeField(label="New time", widget=TimeSelect())
+
+    def __init__(self, *args: Any, rules: BookingRules, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _time_choices(self.fields["time"], rules)
 
 
 class DayForm(forms.Form):
@@ -98,7 +119,7 @@ class CourseForm(forms.Form):
 
     practitioner = forms.IntegerField(widget=forms.Select)
     type = forms.IntegerField(label="Appointment type", widget=forms.Select)
-    time = forms.TimeField(label="Time of day", widget=TimeInput(), initial=time(9, 0))
+    time = forms.TimeField(label="Time of day", widget=TimeSelect(), initial=time(9, 0))
     address = forms.CharField(
         label="Home-visit address", required=False, max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -118,4 +139,5 @@ class CourseForm(forms.Form):
         self.fields["type"].widget.choices = [
             (t.pk, _type_label(t)) for t in service.types_for(clinic)
         ]
-        self.fields["time"].widget.attrs.update(_grid(service.rules_for(clinic)))
+        _time_choices(self.fields["time"], service.rules_for(clinic))
+        self.home_visit_types = [str(t.pk) for t in service.types_for(clinic) if t.is_home_visit]

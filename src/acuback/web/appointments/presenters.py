@@ -121,3 +121,17 @@ def week_days(monday: date, appointments: list[Appointment]) -> list[WeekDay]:
     for week_day in days:
         week_day.entries.sort(key=lambda b: (b.starts_at, b.travel != "Travel there"))
     return days
+
+
+def notice(appointment: Appointment) -> str:
+    """The notice a cancellation gave, as a person would say it: '10.5 hours', '7 days'."""
+    hours = appointment.cancel_notice_hours
+    if hours is None:
+        return ""
+    if hours < 0:
+        return "after the appointment's start"
+    if hours == 1:
+        return "1 hour's notice"
+    if hours < 48:
+        return f"{hours.normalize():f} hours' notice"
+    return f"{int(hours // 24)} days' notice"

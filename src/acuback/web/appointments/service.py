@@ -223,6 +223,14 @@ def check_slot(rules: BookingRules, slot: Slot, now: datetime, *, new: bool = Tr
     if new and slot.starts_at < now:
         raise InputError("time", "This time has passed: choose a time from now on.")
     start, end = local(slot.starts_at), local(slot.ends_at)
+    since_opening = datetime.combine(start.date(), start.time()) - datetime.combine(
+        start.date(), rules.opens
+    )
+    if since_opening.total_seconds() % (rules.slot_minutes * 60):
+        raise InputError(
+            "time",
+            f"Appointments start every {rules.slot_minutes} minutes from {rules.opens:%H:%M}.",
+        )
     if start.time() < rules.opens or end.date() != start.date() or end.time() > rules.closes:
         raise InputError(
             "time",
@@ -534,6 +542,11 @@ class Proposal:
     @property
     def free(self) -> bool:
         return not self.problem and self.clash is None and self.booked is None
+
+    @property
+    def offered(self) -> datetime:
+        """The start the page fills in: the planned one, or the nearest free one."""
+        return self.starts_at if self.free or self.nearest is None else self.nearest
 
 
 @dataclass

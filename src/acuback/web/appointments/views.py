@@ -253,7 +253,10 @@ def _detail_page(
             "problem": problem,
             "status_form": status_form or forms.StatusForm(),
             "move_form": move_form
-            or forms.MoveForm(initial={"day": local_start.date(), "time": local_start.time()}),
+            or forms.MoveForm(
+                initial={"day": local_start.date(), "time": local_start.time()}, rules=rules
+            ),
+            "notice": presenters.notice(appointment),
             "clash": clash,
             "rules": rules,
             "travel": service.travel_blocks(appointment),
@@ -306,7 +309,7 @@ def change_status(
 @require_POST
 def move(request: HttpRequest, membership: Membership, appointment_id: int) -> HttpResponse:
     appointment = service.appointment_in(membership.clinic, appointment_id)
-    form = forms.MoveForm(request.POST)
+    form = forms.MoveForm(request.POST, rules=service.rules_for(membership.clinic))
     if not form.is_valid():
         return _detail_page(request, membership, appointment, move_form=form, status=400)
     starts_at = service.at(form.cleaned_data["day"], form.cleaned_data["time"])
@@ -499,6 +502,7 @@ def _course_page(
             data["travel_after"],
         )
     course_plan = plan.course
+    chosen_type = service.type_in(clinic, form.cleaned_data["type"]) if form.is_valid() else None
     booked = list(
         Appointment.objects.filter(plan=plan).exclude(status=Status.CANCELLED)
         .select_related("practitioner", "type")
@@ -520,6 +524,8 @@ def _course_page(
             "planned_count": len(course_plan.sessions),
             "over_cover": covered is not None and len(course_plan.sessions) > covered,
             "clinical": membership.role in service.CLINICAL_ROLES,
+            "home_visit": chosen_type is not None and chosen_type.is_home_visit,
+            "start_times": forms.start_times(service.rules_for(clinic)),
         },
         status=status,
     )
