@@ -7,6 +7,7 @@ templates do, from each entry's kind and id).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,7 +16,9 @@ from typing import Any
 from django.utils import timezone
 
 from acuback.clinical.base import spoken
+from acuback.clinical.intake import LocalFinding
 from acuback.clinical.outcome import important_change
+from acuback.clinical.screening import where
 from acuback.knowledge.loader import knowledge_base
 from acuback.knowledge.schema import TriageLevel
 from acuback.web.care.models import (
@@ -44,6 +47,41 @@ PHASE_LABELS = {"initial": "twice weekly", "weekly": "weekly"}
 def triage_label(level: TriageLevel | str) -> str:
     """A triage level as the knowledge base names it, never its code."""
     return knowledge_base().triage_for(TriageLevel(level)).label
+
+
+def intake_answers(intake: IntakeRecord) -> list[tuple[str, str]]:
+    """The answers as a practitioner reads them: questions and plain words, no codes."""
+    kb = knowledge_base()
+    a = intake.answers
+
+    def names(codes: list[str], catalogue: Mapping[str, Any]) -> str:
+        return "; ".join(catalogue[c].label for c in codes if c in catalogue) or "none"
+
+    rows = [
+        ("Age at intake", f"{a.get('age')}"),
+        ("Pain has lasted", f"{a.get('pain_duration_weeks', 0):g} weeks"),
+        ("Where", names(a.get("pain_sites", []), kb.pain_sites)),
+        ("Conditions", names(a.get("conditions", []), kb.conditions)),
+        ("Red flags answered yes", names(a.get("red_flags", []), kb.red_flags)),
+        ("History", names(a.get("history", []), kb.findings)),
+        ("Medicines", names(a.get("medications", []), kb.findings)),
+        ("Implanted devices", names(a.get("devices", []), kb.findings)),
+        (
+            "Skin or limb problems",
+            "; ".join(
+                f"{kb.findings[f['finding']].label}, "
+                f"{where(LocalFinding.model_validate(f), kb)}"
+                for f in a.get("local_findings", [])
+            )
+            or "none",
+        ),
+        ("Pregnant", f"yes, week {a['pregnancy_weeks']}" if a.get("pregnancy_weeks") else
+         ("yes" if a.get("pregnant") else "no")),
+        ("Will drive after treatment", "yes" if a.get("driving_after_treatment") else "no"),
+    ]  # fmt: skip
+    if a.get("nrs") is not None:
+        rows.append(("Pain now (0-10)", f"{a['nrs']:g}"))
+    return rows
 
 
 def plan_body_map(plan: PlanRecord) -> str:

@@ -269,7 +269,7 @@ def _intake_page(
             else service.current_screening(intake),
             "permission": permission,
             "superseded_by": newest if newest and newest.pk != intake.pk else None,
-            "answers": intake.answers,
+            "answers": presenters.intake_answers(intake),
             "decisions": intake.decisions.all(),
             "decision_form": decision_form or forms.DecisionForm(),
             "plan_form": plan_form or forms.PlanForm(initial={"start": date.today()}),
