@@ -237,3 +237,62 @@ def test_ics_download_and_feed_with_renewal(clinics: dict[str, Any]) -> None:
     assert second != first
     assert anonymous.get(first).status_code == 404
     assert anonymous.get(second).status_code == 200
+
+
+def test_the_feed_secret_stays_out_of_the_audit_trail(clinics: dict[str, Any]) -> None:
+    token = service.renew_feed(clinics["practitioner"])
+    assert Client().get(reverse("appointment-feed-ics", args=[token])).status_code == 200
+    event = AuditEvent.objects.get(what="calendar feed")
+    assert event.user == clinics["practitioner"] and event.clinic == clinics["home"]
+    assert token not in event.path
+
+
+def test_clinic_admins_set_their_own_types_and_rules_in_the_admin(clinics: dict[str, Any]) -> None:
+    dora = clinics["admin"]
+    dora.is_staff = True
+    dora.save(update_fields=["is_staff"])
+    admin = signed_in(dora)
+    service.types_for(clinics["other"])  # the other clinic's types exist too
+    page = admin.get("/admin/appointments/appointmenttype/")
+    assert page.status_code == 200
+    shown = {t.clinic_id for t in page.context["cl"].result_list}
+    assert shown == {clinics["home"].pk} and len(page.context["cl"].result_list) == 4
+    rules = admin.get("/admin/appointments/bookingrules/")
+    assert [r.clinic_id for r in rules.context["cl"].result_list] == [clinics["home"].pk]
+    other_type = service.types_for(clinics["other"]).first()
+    assert other_type is not None
+    url = f"/admin/appointments/appointmenttype/{other_type.pk}/change/"
+    assert admin.get(url).status_code == 302  # Django's "no such object": back to the index
+    added = admin.post("/admin/appointments/appointmenttype/add/",
+                       {"name": "Cupping", "kind": "treatment", "duration_minutes": 20,
+                        "price": "35.00", "active": "on"})  # fmt: skip
+    assert added.status_code == 302
+    assert service.types_for(clinics["home"]).get(name="Cupping").clinic == clinics["home"]
+    # Practitioners and reception do not get in.
+    assert (
+        signed_in(clinics["colleague"]).get("/admin/appointments/appointmenttype/").status_code
+        == 302
+    )
+
+
+def test_a_home_visit_takes_the_patients_address_and_the_course_shows_insurer_cover(
+    clinics: dict[str, Any],
+) -> None:
+    patient = clinics["patient"]
+    if not hasattr(patient, "address") or not hasattr(patient, "insurer_visits"):
+        pytest.skip("patients have no address or insurer cover yet")
+    patient.address, patient.insurer_visits = "12 Mill Lane\nLeeds", 6
+    patient.save()
+    client = signed_in(clinics["colleague"])
+    page = client.get(reverse("appointment-new"), {"patient": patient.pk})
+    assert "12 Mill Lane" in page.content.decode()
+    visit = type_named(clinics["home"], "Home visit").pk
+    response = client.post(reverse("appointment-new"), form(clinics, type=visit, address=""))
+    assert response.status_code == 302
+    assert Appointment.objects.get().address == "12 Mill Lane\nLeeds"
+
+    plan = a_plan(clinics, start=a_weekday_ahead())
+    text = client.get(reverse("plan-book", args=[plan.pk])).content.decode()
+    planned = len(plan.course.sessions)
+    assert "The insurer covers 6 visits" in text
+    assert (f"{planned} planned is more than that" in text) == (planned > 6)

@@ -393,7 +393,9 @@ def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     membership = Membership.objects.filter(user=owner).select_related("clinic").first()
     if membership is None:
         raise Http404("No such calendar")
-    record(request, Action.EXPORT, "calendar feed", clinic=membership.clinic, user=owner)
+    # The secret is left out of the trail: the trail is read by people the feed is not for.
+    record(request, Action.EXPORT, "calendar feed", clinic=membership.clinic, user=owner,
+           path="/appointments/feed/(secret)/calendar.ics")  # fmt: skip
     body = service.ics(service.feed_appointments(owner), f"acuback: {membership.clinic.name}")
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
