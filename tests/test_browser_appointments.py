@@ -7,6 +7,7 @@ Screenshots go to $ACUBACK_SCREENSHOTS (default: screenshots/ under ACUBACK_VAR_
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+# Codes look like 'home_visit' or 'first-assessment-type'; words on screen don't.
+CODE = re.compile(r"\b[a-z0-9]+(?:[-_][a-z0-9]+){2,}\b|\b[a-z]+_[a-z_]+\b")
 
 
 def shots_dir() -> Path:
@@ -41,6 +44,8 @@ def sign_in(page: Any, base: str, username: str) -> None:
 
 def shot(page: Any, name: str, width_name: str) -> None:
     page.screenshot(path=str(shots_dir() / f"appointments-{name}-{width_name}.png"), full_page=True)
+    text = page.inner_text("main")
+    assert not CODE.findall(text), (name, CODE.findall(text)[:5])
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow, f"{name} scrolls sideways at {width_name} width"
 
