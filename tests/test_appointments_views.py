@@ -296,3 +296,36 @@ def test_a_home_visit_takes_the_patients_address_and_the_course_shows_insurer_co
     planned = len(plan.course.sessions)
     assert "The insurer covers 6 visits" in text
     assert (f"{planned} planned is more than that" in text) == (planned > 6)
+
+
+def test_moving_on_the_page_refuses_a_clash_and_confirms_a_move(clinics: dict[str, Any]) -> None:
+    first, second = booked(clinics, 9), booked(clinics, 11)
+    client = signed_in(clinics["colleague"])
+    url = reverse("appointment-move", args=[second.pk])
+    day = a_weekday_ahead().isoformat()
+    clash = client.post(url, {"day": day, "time": "09:15"})
+    assert clash.status_code == 409
+    assert "Nearest free slot" in clash.content.decode()
+    assert (
+        f"with {first.patient}" in clash.content.decode()
+        and "09:00–09:30" in clash.content.decode()
+    )
+    moved = client.post(url, {"day": day, "time": "14:00"}, follow=True)
+    assert (
+        "Appointment moved to" in moved.content.decode() and "at 14:00." in moved.content.decode()
+    )
+    second.refresh_from_db()
+    assert second.starts_at == moment(a_weekday_ahead(), 14)
+
+
+def test_reception_sees_the_course_but_no_link_into_clinical_notes(
+    clinics: dict[str, Any],
+) -> None:
+    plan = a_plan(clinics, start=a_weekday_ahead())
+    appointment = booked(clinics, 9, plan=plan, planned_number=1)
+    detail = reverse("appointment-detail", args=[appointment.pk])
+    reception = signed_in(clinics["colleague"]).get(detail).content.decode()
+    practitioner = signed_in(clinics["practitioner"]).get(detail).content.decode()
+    plan_url = f'href="{reverse("plan-detail", args=[plan.pk])}"'
+    assert plan_url not in reception and plan_url in practitioner
+    assert reverse("plan-book", args=[plan.pk]) in reception
