@@ -111,15 +111,19 @@ class PatientForm(forms.ModelForm[Patient]):
     """A patient's demographics, checked against each other and against today."""
 
     FIELDSETS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-        ("Identity", "", ("given_name", "family_name", "date_of_birth", "sex")),
+        (
+            "Identity",
+            "Only the names and the date of birth are needed now; the rest can be added later.",
+            ("given_name", "family_name", "date_of_birth", "sex"),
+        ),
         (
             "Contact",
             "",
             (
                 "phone",
                 "email",
-                "address",
                 "preferred_contact",
+                "address",
                 "emergency_contact_name",
                 "emergency_contact_phone",
             ),
@@ -207,6 +211,10 @@ class PatientForm(forms.ModelForm[Patient]):
         for name in self.PHONES:
             self.fields[name].widget.attrs.update({"type": "tel", "autocomplete": "off"})
         self.fields["email"].widget.attrs["autocomplete"] = "off"
+
+    def fields_to_correct(self) -> int:
+        """Fields with a mistake; the duplicate tick is asked for in its own box."""
+        return sum(1 for name in self.errors if name != "different_person")
 
     def fieldsets(self) -> list[Fieldset]:
         return [
