@@ -286,3 +286,18 @@ def test_the_patient_page_shows_the_edit_link_to_reception(clinics: dict[str, An
     page = signed_in(clinics["colleague"]).get(reverse("patient-detail", args=[patient.pk]))
     assert f'href="{edit_url(patient)}"' in page.content.decode()
     assert "Not yet recorded" in page.content.decode()
+
+
+def test_the_django_admin_applies_the_same_checks(clinics: dict[str, Any]) -> None:
+    client = signed_in(clinics["admin"])
+    url = reverse("admin:clinics_patient_add")
+    page = client.get(url)
+    assert page.status_code == 200 and "GP (family doctor)" in page.content.decode()
+    refused = client.post(url, details(date_of_birth=TOMORROW))
+    assert refused.status_code == 200  # the admin redisplays its form
+    assert "cannot be in the future" in refused.content.decode()
+    assert not Patient.objects.filter(family_name="Marsh").exists()
+    assert client.post(url, details()).status_code == 302
+    saved = Patient.objects.get(family_name="Marsh")
+    assert saved.clinic == clinics["home"] and saved.phone == "+4407700900555"
+    assert AuditEvent.objects.filter(action=Action.CREATE, patient_id=saved.pk).exists()

@@ -217,6 +217,10 @@ def register_patient(clinic: Clinic, patient: Patient, *, different_person: bool
     Raises PossibleDuplicates when the clinic has someone of that name and date of birth,
     unless the user confirmed this is a different person.
     """
+    # Registrations in one clinic take turns (a row lock on PostgreSQL; SQLite's write lock
+    # already serialises), so two desks registering the same person at once cannot both miss
+    # each other.
+    Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
     matches = possible_duplicates(
         clinic, patient.given_name, patient.family_name, patient.date_of_birth
     )
