@@ -74,7 +74,7 @@ def _figure(view: str, x0: float, marks: Iterable[MarkedPoint]) -> tuple[str, fl
     # point: however close the points, no label lands on another or on a point.
     label_y: dict[int, float] = {}
     for side in ("left", "right"):
-        lowest = -LABEL_LINE
+        lowest: float = -LABEL_LINE
         on_side = [i for i, (_, pos, _, _) in enumerate(copies) if (pos.x < 50) == (side == "left")]
         for i in sorted(on_side, key=lambda i: copies[i][3]):
             lowest = max(lowest + LABEL_LINE, copies[i][3] + 4)
