@@ -20,6 +20,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/acuback manage migrate --noinput -v 0
 	$(BIN)/acuback demo
+	@# The reminder worker runs beside the server and stops with it.
+	@$(BIN)/acuback worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/acuback serve
 
 test: $(STAMP)

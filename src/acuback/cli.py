@@ -64,6 +64,31 @@ def serve(
     call_command("runserver", f"{host}:{port}", use_reloader=False)
 
 
+@app.command()
+def worker(
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Run every task that is due now, then exit")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option(help="Seconds between looks at the queue when it is empty")
+    ] = 5.0,
+) -> None:
+    """Run queued background work (appointment reminders) until stopped."""
+    _django()
+    from django.core.management import call_command
+
+    if not batch:
+        typer.echo("acuback worker is running (Ctrl+C to stop)")
+    call_command(
+        "db_worker",
+        batch=batch,
+        interval=interval,
+        reload=False,
+        startup_delay=not batch,
+        verbosity=1 if not batch else 0,
+    )
+
+
 # An intake or a series is a few kilobytes; anything near this is a mistake or an attack.
 MAX_INPUT_BYTES = 1_000_000
 

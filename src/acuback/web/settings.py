@@ -5,6 +5,11 @@ ACUBACK_VAR_DIR        where local state lives (default: ./var)
 ACUBACK_SECRET_KEY     secret key (default: generated once into ACUBACK_VAR_DIR)
 ACUBACK_DEBUG          "1" to turn debugging on (default: off)
 ACUBACK_ALLOWED_HOSTS  comma-separated host names (default: 127.0.0.1,localhost)
+ACUBACK_EMAIL_FROM     sender of reminder emails (default: acuback@localhost)
+ACUBACK_SMTP_HOST      send email through this SMTP server; without it, emails are written
+                       as files to ACUBACK_VAR_DIR/mail so the clinic sees what would be sent
+ACUBACK_SMTP_PORT, ACUBACK_SMTP_USER, ACUBACK_SMTP_PASSWORD
+ACUBACK_SMTP_TLS       "starttls" (default), "ssl" or "none"
 """
 
 from __future__ import annotations
@@ -56,6 +61,10 @@ INSTALLED_APPS = [
     "acuback.web.audit",
     "acuback.web.care",
     "acuback.web.appointments",
+    "django_tasks",
+    "django_tasks_db",
+    "acuback.web.reminders",
+    "acuback.web.today",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +158,30 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # Serve straight from the app folders: no collectstatic step for a local clinic install.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Background work (appointment reminders) is queued in the database and run by
+# `acuback worker`, which `make run` starts beside the server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Email: SMTP when ACUBACK_SMTP_HOST is set, otherwise one file per message in VAR_DIR/mail.
+DEFAULT_FROM_EMAIL = os.environ.get("ACUBACK_EMAIL_FROM", "acuback@localhost")
+EMAIL_TIMEOUT = 30
+if smtp_host := os.environ.get("ACUBACK_SMTP_HOST", ""):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = smtp_host
+    _smtp_tls = os.environ.get("ACUBACK_SMTP_TLS", "starttls").lower()
+    if _smtp_tls not in {"starttls", "ssl", "none"}:
+        raise ValueError("ACUBACK_SMTP_TLS must be starttls, ssl or none")
+    EMAIL_USE_TLS = _smtp_tls == "starttls"
+    EMAIL_USE_SSL = _smtp_tls == "ssl"
+    EMAIL_PORT = int(
+        os.environ.get("ACUBACK_SMTP_PORT", {"starttls": 587, "ssl": 465}.get(_smtp_tls, 25))
+    )
+    EMAIL_HOST_USER = os.environ.get("ACUBACK_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("ACUBACK_SMTP_PASSWORD", "")
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 LOGGING = {
     "version": 1,

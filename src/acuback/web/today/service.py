@@ -1,0 +1,214 @@
+"""What a practitioner has to see to today: the day's book and what is waiting on them.
+
+Every list is read within one clinic. "Mine" narrows each list to the practitioner's own
+work: their appointments, the plans they drafted, the intakes they took, the adverse
+events they recorded or that happened in their plans. Reception sees the day's book and
+who will get no reminder, but no clinical list.
+
+The rules, in the words the page uses:
+
+- A review is due when one of the plan's review dates has come and no score has been
+  recorded for the patient on or after that date.
+- An adverse event needs follow-up while it is moderate or serious and no follow-up has
+  been written, and every adverse event stays on the list for 7 days after it was recorded.
+- Approval is awaited while the patient's newest intake is held for a doctor's approval
+  and the doctor has not advised against acupuncture.
+- A course is active while it is the patient's newest plan and not every planned session
+  has been charted; it needs a next appointment when no booked one lies ahead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from acuback.web.appointments import service as book
+from acuback.web.appointments.models import Appointment, Status
+from acuback.web.care import service as care
+from acuback.web.care.models import (
+    AdverseEvent,
+    Decision,
+    DecisionKind,
+    IntakeRecord,
+    PlanRecord,
+    ScoreRecord,
+    Severity,
+)
+from acuback.web.clinics.models import Clinic, Membership, Patient, Role
+from acuback.web.reminders import service as reminders
+
+RECENT_ADVERSE_DAYS = 7
+CLINICAL_ROLES = (Role.PRACTITIONER, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class ReviewDue:
+    plan: PlanRecord
+    label: str
+    day: date
+
+
+@dataclass(frozen=True)
+class ApprovalAwaited:
+    patient: Patient
+    intake: IntakeRecord
+    reason: str
+    latest: Decision | None
+
+
+@dataclass(frozen=True)
+class NoNextAppointment:
+    plan: PlanRecord
+    charted: int
+    planned: int
+
+
+@dataclass
+class Today:
+    day: date
+    clinical: bool
+    mine: bool
+    practitioner: User | None
+    appointments: list[Appointment]
+    without_email: list[reminders.Unreminded]
+    reviews_due: list[ReviewDue] = field(default_factory=list)
+    adverse_events: list[AdverseEvent] = field(default_factory=list)
+    approvals: list[ApprovalAwaited] = field(default_factory=list)
+    no_next: list[NoNextAppointment] = field(default_factory=list)
+
+
+def is_clinical(membership: Membership) -> bool:
+    return membership.role in CLINICAL_ROLES
+
+
+def mine_by_default(membership: Membership) -> bool:
+    """Practitioners start on their own work; admins and reception on the whole clinic."""
+    return membership.role == Role.PRACTITIONER
+
+
+def today_for(membership: Membership, *, mine: bool, now: datetime | None = None) -> Today:
+    now = now or timezone.now()
+    clinic, user = membership.clinic, membership.user
+    clinical = is_clinical(membership)
+    mine = mine and clinical
+    who = user if mine else None
+    day = timezone.localdate(now)
+    page = Today(
+        day=day,
+        clinical=clinical,
+        mine=mine,
+        practitioner=who,
+        appointments=list(book.appointments_between(clinic, day, day, who)),
+        without_email=reminders.without_email(clinic, now, who.pk if who else None),
+    )
+    if clinical:
+        plans = active_plans(clinic, who)
+        page.reviews_due = reviews_due(plans, day)
+        page.adverse_events = adverse_events(clinic, who, now)
+        page.approvals = approvals_awaited(clinic, who)
+        page.no_next = without_next_appointment(plans, now)
+    return page
+
+
+def active_plans(clinic: Clinic, who: User | None) -> list[PlanRecord]:
+    """Each patient's newest plan, while some planned session is still to be charted."""
+    plans = (
+        PlanRecord.objects.filter(clinic=clinic)
+        .select_related("patient")
+        .annotate(charted=Count("sessions"))
+        .order_by("patient_id", "-created", "-id")
+    )
+    newest: dict[int, PlanRecord] = {}
+    for plan in plans:
+        newest.setdefault(plan.patient_id, plan)
+    active = [
+        plan
+        for plan in newest.values()
+        if plan.charted < len(plan.course.sessions)  # type: ignore[attr-defined]
+        and (who is None or plan.created_by_id == who.pk)
+    ]
+    return sorted(active, key=lambda p: (p.patient.family_name, p.patient.given_name, p.pk))
+
+
+def reviews_due(plans: list[PlanRecord], day: date) -> list[ReviewDue]:
+    due = []
+    for plan in plans:
+        last_score = (
+            ScoreRecord.objects.filter(patient_id=plan.patient_id)
+            .order_by("-day")
+            .values_list("day", flat=True)
+            .first()
+        )
+        waiting = [
+            r
+            for r in plan.course.reviews
+            if r.date <= day and (last_score is None or last_score < r.date)
+        ]
+        if waiting:
+            review = waiting[-1]
+            due.append(ReviewDue(plan, review.label, review.date))
+    return sorted(due, key=lambda r: (r.day, r.plan.pk))
+
+
+def adverse_events(clinic: Clinic, who: User | None, now: datetime) -> list[AdverseEvent]:
+    since = now - timedelta(days=RECENT_ADVERSE_DAYS)
+    found = (
+        AdverseEvent.objects.filter(clinic=clinic)
+        .filter(
+            Q(severity__in=[Severity.MODERATE, Severity.SERIOUS], follow_up="")
+            | Q(created__gte=since)
+        )
+        .select_related("patient", "session")
+        .order_by("-created", "-id")
+    )
+    if who is not None:
+        found = found.filter(Q(created_by=who) | Q(session__plan__created_by=who))
+    return list(found)
+
+
+def approvals_awaited(clinic: Clinic, who: User | None) -> list[ApprovalAwaited]:
+    """Patients whose newest intake waits for a doctor's approval."""
+    intakes = (
+        IntakeRecord.objects.filter(clinic=clinic)
+        .select_related("patient")
+        .order_by("patient_id", "-created", "-id")
+    )
+    newest: dict[int, IntakeRecord] = {}
+    for intake in intakes:
+        newest.setdefault(intake.patient_id, intake)
+    awaited = []
+    for intake in newest.values():
+        if who is not None and intake.created_by_id != who.pk:
+            continue
+        screening = care.current_screening(intake)
+        held = [b for b in screening.plan_blockers if b.level == "physician_clearance"]
+        if not held:
+            continue
+        latest = (
+            intake.decisions.exclude(kind=DecisionKind.GUARDIAN_CONSENT)
+            .order_by("-created", "-id")
+            .first()
+        )
+        if latest is not None and latest.kind == DecisionKind.DECLINED:
+            continue
+        # The blocker's text is "reason: what to do"; the panel says what to do already.
+        reason = held[0].text.split(": ", 1)[0]
+        awaited.append(ApprovalAwaited(intake.patient, intake, reason, latest))
+    return sorted(awaited, key=lambda a: (a.intake.created, a.intake.pk))
+
+
+def without_next_appointment(plans: list[PlanRecord], now: datetime) -> list[NoNextAppointment]:
+    ahead = set(
+        Appointment.objects.filter(
+            patient_id__in=[p.patient_id for p in plans], status=Status.BOOKED, starts_at__gt=now
+        ).values_list("patient_id", flat=True)
+    )
+    return [
+        NoNextAppointment(plan, plan.charted, len(plan.course.sessions))  # type: ignore[attr-defined]
+        for plan in plans
+        if plan.patient_id not in ahead
+    ]
