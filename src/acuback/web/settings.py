@@ -5,6 +5,7 @@ ACUBACK_VAR_DIR        where local state lives (default: ./var)
 ACUBACK_SECRET_KEY     secret key (default: generated once into ACUBACK_VAR_DIR)
 ACUBACK_DEBUG          "1" to turn debugging on (default: off)
 ACUBACK_ALLOWED_HOSTS  comma-separated host names (default: 127.0.0.1,localhost)
+ACUBACK_CURRENCY       the currency of prices and invoices, as its ISO code (default: GBP)
 ACUBACK_EMAIL_FROM     sender of reminder emails (default: acuback@localhost)
 ACUBACK_SMTP_HOST      send email through this SMTP server; without it, emails are written
                        as files to ACUBACK_VAR_DIR/mail so the clinic sees what would be sent
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "acuback.web.audit",
     "acuback.web.care",
     "acuback.web.appointments",
+    "acuback.web.billing",
     "django_tasks",
     "django_tasks_db",
     "acuback.web.reminders",
@@ -145,6 +147,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Prices and invoices are in this currency (ISO 4217 code, e.g. GBP, EUR, USD).
+ACUBACK_CURRENCY = os.environ.get("ACUBACK_CURRENCY", "GBP").strip().upper() or "GBP"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("ACUBACK_TIME_ZONE", "UTC")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/edit/", clinic_views.patient_edit, name="patient-edit"),
     path("", include("acuback.web.care.urls")),
     path("", include("acuback.web.appointments.urls")),
+    path("", include("acuback.web.billing.urls")),
     path("", include("acuback.web.today.urls")),
     path("audit/", audit_views.trail, name="audit-trail"),
     path("knowledge/<str:code>/", knowledge_views.knowledge_entry, name="knowledge-entry"),
