@@ -301,3 +301,15 @@ def test_the_django_admin_applies_the_same_checks(clinics: dict[str, Any]) -> No
     saved = Patient.objects.get(family_name="Marsh")
     assert saved.clinic == clinics["home"] and saved.phone == "+4407700900555"
     assert AuditEvent.objects.filter(action=Action.CREATE, patient_id=saved.pk).exists()
+
+
+def test_an_account_of_no_clinic_finds_nothing(clinics: dict[str, Any]) -> None:
+    from django.contrib.auth import get_user_model
+
+    loner = get_user_model().objects.create_user("erin", password="x")
+    client = signed_in(loner)
+    assert client.get(NEW).status_code == 404
+    assert client.post(NEW, details()).status_code == 404
+    assert client.get(edit_url(clinics["patient"])).status_code == 404
+    assert client.get("/patients/").status_code == 404
+    assert not Patient.objects.filter(family_name="Marsh").exists()

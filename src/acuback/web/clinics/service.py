@@ -50,14 +50,26 @@ class SearchNotUnderstood(ValueError):
         self.message = message
 
 
-def membership_of(user: AbstractBaseUser | AnonymousUser) -> Membership:
-    """A signed-in staff user's place in their clinic; 404 for anyone else."""
-    if not user.is_authenticated:
-        raise Http404("No clinic for this account")
-    found = Membership.objects.select_related("clinic").filter(user_id=user.pk).first()
+class NotStaff(LookupError):
+    """The account is signed out or belongs to no clinic."""
+
+
+def staff_membership(user: AbstractBaseUser | AnonymousUser) -> Membership:
+    """A signed-in staff user's place in their clinic; NotStaff for anyone else."""
+    found = None
+    if user.is_authenticated:
+        found = Membership.objects.select_related("clinic").filter(user_id=user.pk).first()
     if found is None:
-        raise Http404("No clinic for this account")
+        raise NotStaff("No clinic for this account")
     return found
+
+
+def membership_of(user: AbstractBaseUser | AnonymousUser) -> Membership:
+    # Kept for the care and appointment views, which expect a 404 from here.
+    try:
+        return staff_membership(user)
+    except NotStaff as exc:
+        raise Http404("No clinic for this account") from exc
 
 
 def clinic_of(user: AbstractBaseUser | AnonymousUser) -> Clinic:

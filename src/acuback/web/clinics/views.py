@@ -26,7 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def patient_list(request: HtmxRequest) -> HttpResponse:
-    clinic = service.clinic_of(request.user)
+    clinic = _clinic(request)
     template = "clinics/_patient_rows.html" if request.htmx else "clinics/patient_list.html"
     search = PatientSearchForm(request.GET)
     if not search.is_valid():
@@ -43,6 +43,13 @@ def patient_list(request: HtmxRequest) -> HttpResponse:
     return render(request, template, {"clinic": clinic, "patients": patients, "query": query})
 
 
+def _clinic(request: HttpRequest) -> Clinic:
+    try:
+        return service.staff_membership(request.user).clinic
+    except service.NotStaff as exc:
+        raise Http404("No clinic for this account") from exc
+
+
 def _patient(clinic: Clinic, patient_id: int) -> Patient:
     try:
         return service.find_patient(clinic, patient_id)
@@ -53,7 +60,7 @@ def _patient(clinic: Clinic, patient_id: int) -> Patient:
 @login_required
 def patient_new(request: HttpRequest) -> HttpResponse:
     """Register a patient. Every staff role may: reception registers most of them."""
-    clinic = service.clinic_of(request.user)
+    clinic = _clinic(request)
     posted = request.method == "POST"
     form = RegisterPatientForm(request.POST if posted else None)
     duplicates: list[Patient] = []
@@ -100,7 +107,7 @@ def _duplicates_of(clinic: Clinic, form: RegisterPatientForm) -> list[Patient]:
 @login_required
 def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Change a patient's demographics; every staff role may."""
-    clinic = service.clinic_of(request.user)
+    clinic = _clinic(request)
     patient = _patient(clinic, patient_id)
     posted = request.method == "POST"
     form = PatientForm(request.POST if posted else None, instance=patient)
