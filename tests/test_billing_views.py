@@ -55,6 +55,7 @@ def test_reception_issues_an_invoice_and_marks_it_paid(home: dict[str, Any]) -> 
 
     listed = bob.get(reverse("patient-invoices", args=[patient.pk])).content.decode()
     assert "Issue invoice" in listed and "Visits left" in listed
+    assert events(Action.VIEW, f"invoices of patient {patient.pk}") == 1
 
     response = bob.post(reverse("invoice-issue", args=[done.pk]), follow=True)
     invoice = Invoice.objects.get()
@@ -197,6 +198,9 @@ def test_the_course_costs_include_renders_from_the_plan_alone(home: dict[str, An
     cap = plan.course.caps[0]
     assert f"{cap.planned} of {cap.limit} visits in {cap.window_days} days" in html
     assert "How this is worked out" in html
+    # Reception reads it too: counts and prices only, nothing clinical.
+    assert plan.course.conditions[0].text not in html
+    assert plan.course.points[0].label not in html
 
     response = signed_in(home["colleague"]).get(reverse("plan-costs", args=[plan.pk]))
     assert response.status_code == 200 and 'id="course-costs"' in response.content.decode()

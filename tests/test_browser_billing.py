@@ -98,6 +98,10 @@ def test_reception_issues_an_invoice_marks_it_paid_and_every_page_fits(
     assert not page.locator("header.bar").is_visible()
     assert not page.locator("#payment, .messages, .no-print").first.is_visible()
     shot(page, "receipt-print", "desktop")
+    # Printed on A4 the receipt is one page: no navigation, no form, nothing cut off.
+    pdf = page.pdf(format="A4", print_background=True)
+    (shots_dir() / "billing-receipt-a4.pdf").write_bytes(pdf)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
     page.emulate_media(media="screen")
     context.close()
 

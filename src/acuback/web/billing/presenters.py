@@ -29,7 +29,7 @@ def document_name(invoice: Invoice) -> str:
 
 
 # How a payment was made, as a sentence says it: "paid in full on 3 Dec 2026 by card".
-PAID_HOW = {
+PAID_HOW: dict[str, str] = {
     PaymentMethod.CARD: "by card",
     PaymentMethod.CASH: "in cash",
     PaymentMethod.BANK_TRANSFER: "by bank transfer",
@@ -38,7 +38,7 @@ PAID_HOW = {
 
 
 def paid_how(invoice: Invoice) -> str:
-    return PAID_HOW.get(PaymentMethod(invoice.payment_method), "") if invoice.is_paid else ""
+    return PAID_HOW.get(invoice.payment_method, "") if invoice.is_paid else ""
 
 
 def state(invoice: Invoice) -> str:

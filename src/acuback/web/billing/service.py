@@ -68,7 +68,8 @@ def currency() -> str:
 def price_list(clinic: Clinic) -> list[AppointmentType]:
     """The clinic's visit types still offered, assessment first, then by name."""
     types = list(book.types_for(clinic))
-    return sorted(types, key=lambda t: (KIND_ORDER.index(Kind(t.kind)), t.name))
+    order = {kind.value: n for n, kind in enumerate(KIND_ORDER)}
+    return sorted(types, key=lambda t: (order.get(t.kind, len(order)), t.name))
 
 
 def first_of_kind(clinic: Clinic, kind: Kind) -> AppointmentType | None:
