@@ -10,7 +10,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.forms import BoundField
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.views.decorators.debug import sensitive_variables
 
 from acuback.web.audit.models import Action
@@ -266,7 +266,9 @@ class PatientForm(forms.ModelForm[Patient]):
             for name in ("treatment_consent_on", "data_sharing_consent_on"):
                 day = cleaned.get(name)
                 if day is not None and day < born:
-                    self.add_error(name, NOT_BEFORE_BIRTH.format(born=f"{born:%-d %b %Y}"))
+                    self.add_error(
+                        name, NOT_BEFORE_BIRTH.format(born=dateformat.format(born, "j M Y"))
+                    )
             if age_on(born, self.today) < ADULT_AGE:
                 for name, what in (("guardian_name", "name"), ("guardian_phone", "phone")):
                     if not cleaned.get(name) and name not in self.errors:
