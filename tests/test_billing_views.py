@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
@@ -170,9 +171,14 @@ def test_another_clinics_records_answer_404(home: dict[str, Any]) -> None:
     assert "Fenwick" not in overview
 
 
-def test_signed_out_users_are_sent_to_sign_in(home: dict[str, Any]) -> None:
+def test_signed_out_users_are_sent_to_sign_in_and_non_staff_find_nothing(
+    home: dict[str, Any],
+) -> None:
     response = Client().get(reverse("billing-prices"))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    stranger = User.objects.create_user(username="erin", password="not-a-member-1")
+    for url in (reverse("billing-prices"), reverse("billing-overview")):
+        assert signed_in(stranger).get(url).status_code == 404
 
 
 def test_the_overview_lists_visits_to_invoice_and_unpaid_invoices(home: dict[str, Any]) -> None:

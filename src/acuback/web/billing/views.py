@@ -36,7 +36,10 @@ def billing_view(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        membership = clinics.membership_of(request.user)
+        try:
+            membership = clinics.staff_membership(request.user)
+        except clinics.NotStaff as exc:
+            raise Http404("No clinic for this account") from exc
         try:
             return view(request, membership, *args, **kwargs)
         except service.NotFound as exc:
