@@ -27,16 +27,29 @@ def shots_dir() -> Path:
     return path
 
 
+def sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/patients/")
+
+
+def shoot(page: Any, name: str) -> None:
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(100)
+        page.screenshot(path=str(shots_dir() / f"today-{name}-{size}.png"), full_page=True)
+        overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        assert not overflow, f"sideways scroll at {size} width"
+
+
 def test_today_for_alice_at_desktop_and_phone_width(
     live_server: Any, page: Any, clinics: dict[str, Any]
 ) -> None:
     busy_day(clinics)
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/patients/")
+    sign_in(page, base, "alice")
     page.click("nav >> text=Today")
     page.wait_for_url(f"{base}/today/")
 
@@ -46,12 +59,7 @@ def test_today_for_alice_at_desktop_and_phone_width(
     assert "Cara Doyle" in page.inner_text("#approvals")
     assert "Eli Brandt" in page.inner_text("#no-email")
 
-    for size, (width, height) in SIZES.items():
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(100)
-        page.screenshot(path=str(shots_dir() / f"today-alice-{size}.png"), full_page=True)
-        overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-        assert not overflow, f"sideways scroll at {size} width"
+    shoot(page, "alice")
 
     # The switch shows the whole clinic: dora's patient appears.
     page.click("text=Whole clinic")
@@ -59,3 +67,16 @@ def test_today_for_alice_at_desktop_and_phone_width(
     assert "Ben Okafor" in page.inner_text("#appointments")
     page.click("#appointments >> text=Ben Okafor")
     page.wait_for_url("**/patients/*/")
+
+
+def test_today_for_reception_has_the_day_and_no_clinical_list(
+    live_server: Any, page: Any, clinics: dict[str, Any]
+) -> None:
+    busy_day(clinics)
+    sign_in(page, live_server.url, "bob")
+    page.goto(f"{live_server.url}/today/")
+    assert "Ben Okafor" in page.inner_text("#appointments")
+    assert "Eli Brandt" in page.inner_text("#no-email")
+    for name in ("reviews", "adverse", "approvals", "no-next"):
+        assert page.locator(f"#{name}").count() == 0
+    shoot(page, "reception")

@@ -176,6 +176,36 @@ def test_any_other_save_queues_nothing(clinic: dict[str, Any]) -> None:
     assert len(results()) == 1
 
 
+def test_the_worker_catches_up_appointments_booked_without_a_reminder(
+    clinic: dict[str, Any], run_worker: Any
+) -> None:
+    """Booked before reminders existed (or saved without signals): queued at start, once."""
+    made = booked(clinic, 10)
+    DBTaskResult.objects.all().delete()
+    later = Appointment.objects.get(pk=made.pk)
+    later.pk = None
+    later.starts_at += timedelta(hours=2)
+    later.ends_at += timedelta(hours=2)
+    Appointment.objects.bulk_create([later])  # no signal: nothing queued
+    assert results() == []
+
+    run_worker()
+
+    assert len(mail.outbox) == 2
+    assert sorted(str(t.return_value) for t in results()) == [service.Outcome.SENT] * 2
+    run_worker()
+    assert len(mail.outbox) == 2 and len(results()) == 2
+
+
+def test_catching_up_leaves_queued_reminders_alone(clinic: dict[str, Any]) -> None:
+    rules = book.rules_for(clinic["home"])
+    rules.reminder_hours_before = 24
+    rules.save()
+    booked(clinic, 10)
+    assert service.schedule_missing() == 0
+    assert len(results()) == 1
+
+
 def test_a_patient_without_email_gets_none(clinics: dict[str, Any], run_worker: Any) -> None:
     rules = book.rules_for(clinics["home"])
     rules.reminder_hours_before = 30 * 24

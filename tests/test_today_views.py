@@ -203,7 +203,6 @@ def test_an_approval_recorded_or_a_score_after_the_review_clears_the_lists(
         cara_intake, alice, DecisionKind.CLEARANCE_RECEIVED, timezone.localdate(), "GP letter"
     )
     care.record_score(clinics["home"], clinics["patient"], alice, "nrs", 4, timezone.localdate())
-    book.rules_for(clinics["home"])
     html = signed_in("alice").get("/today/").content.decode()
     assert "No approval is awaited." in panel(html, "approvals")
     assert "No review is due." in panel(html, "reviews")
@@ -238,3 +237,19 @@ def test_the_view_is_audited_and_needs_a_sign_in(clinics: dict[str, Any]) -> Non
 def test_the_nav_links_to_today(clinics: dict[str, Any], username: str) -> None:
     html = signed_in(username).get("/patients/").content.decode()
     assert '<a href="/today/">Today</a>' in html
+
+
+def test_a_referral_keeps_the_approval_awaited_and_a_refusal_ends_it(
+    clinics: dict[str, Any],
+) -> None:
+    items = busy_day(clinics)
+    alice, today = clinics["practitioner"], timezone.localdate()
+    cara_intake = care.latest_intake(items["cara"])
+    assert cara_intake is not None
+    care.record_decision(cara_intake, alice, DecisionKind.REFERRED, today, "Letter to GP")
+    html = signed_in("alice").get("/today/").content.decode()
+    approvals = panel(html, "approvals")
+    assert "Cara Doyle" in approvals and "Referred to a doctor or service" in approvals
+    care.record_decision(cara_intake, alice, DecisionKind.DECLINED, today, "GP: not advised")
+    html = signed_in("alice").get("/today/").content.decode()
+    assert "No approval is awaited." in panel(html, "approvals")

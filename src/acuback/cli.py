@@ -77,8 +77,11 @@ def worker(
     _django()
     from django.core.management import call_command
 
+    from acuback.web.reminders.service import schedule_missing
+
+    caught_up = schedule_missing()
     if not batch:
-        typer.echo("acuback worker is running (Ctrl+C to stop)")
+        typer.echo(f"acuback worker is running (Ctrl+C to stop); {caught_up} reminder(s) queued")
     call_command(
         "db_worker",
         batch=batch,

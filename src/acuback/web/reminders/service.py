@@ -64,6 +64,42 @@ def schedule(appointment: Appointment, attempt: int = 1, at: datetime | None = N
     )
 
 
+def queued() -> set[tuple[int, datetime]]:
+    """(appointment, start) of every reminder waiting in the queue."""
+    from django_tasks_db.models import DBTaskResult
+
+    from acuback.web.reminders.tasks import send_reminder
+
+    waiting = DBTaskResult.objects.filter(
+        task_path=send_reminder.module_path, status="READY"
+    ).values_list("args_kwargs", flat=True)
+    found = set()
+    for args_kwargs in waiting:
+        args = args_kwargs["args"]
+        found.add((int(args[0]), datetime.fromisoformat(args[1])))
+    return found
+
+
+def schedule_missing(now: datetime | None = None) -> int:
+    """Queue the reminder of every booked appointment ahead that has none waiting.
+
+    Appointments booked before reminders existed, or saved without signals, are caught
+    up when the worker starts; an appointment already queued is left alone.
+    """
+    now = now or timezone.now()
+    waiting = queued()
+    missing = [
+        appointment
+        for appointment in Appointment.objects.filter(
+            status=Status.BOOKED, starts_at__gt=now, reminder_sent_at__isnull=True
+        ).select_related("clinic")
+        if (appointment.pk, appointment.starts_at) not in waiting
+    ]
+    for appointment in missing:
+        schedule(appointment)
+    return len(missing)
+
+
 def moved(appointment: Appointment) -> None:
     """A moved appointment gets a reminder for its new time, even if the old one went out."""
     Appointment.objects.filter(pk=appointment.pk).update(reminder_sent_at=None)

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from acuback.web.appointments import service as book
@@ -42,6 +43,8 @@ from acuback.web.clinics.models import Clinic, Membership, Patient, Role
 from acuback.web.reminders import service as reminders
 
 RECENT_ADVERSE_DAYS = 7
+# The triage level of a blocker that a doctor's approval lifts.
+APPROVAL_LEVEL = "physician_clearance"
 CLINICAL_ROLES = (Role.PRACTITIONER, Role.ADMIN)
 
 
@@ -135,18 +138,19 @@ def active_plans(clinic: Clinic, who: User | None) -> list[PlanRecord]:
 
 
 def reviews_due(plans: list[PlanRecord], day: date) -> list[ReviewDue]:
+    last_scores = dict(
+        ScoreRecord.objects.filter(patient_id__in=[p.patient_id for p in plans])
+        .values("patient_id")
+        .annotate(last=Max("day"))
+        .values_list("patient_id", "last")
+    )
     due = []
     for plan in plans:
-        last_score = (
-            ScoreRecord.objects.filter(patient_id=plan.patient_id)
-            .order_by("-day")
-            .values_list("day", flat=True)
-            .first()
-        )
+        last_score = last_scores.get(plan.patient_id)
         waiting = [
-            r
-            for r in plan.course.reviews
-            if r.date <= day and (last_score is None or last_score < r.date)
+            review
+            for review in plan.course.reviews
+            if review.date <= day and (last_score is None or last_score < review.date)
         ]
         if waiting:
             review = waiting[-1]
@@ -184,8 +188,11 @@ def approvals_awaited(clinic: Clinic, who: User | None) -> list[ApprovalAwaited]
     for intake in newest.values():
         if who is not None and intake.created_by_id != who.pk:
             continue
+        if not held_for_approval(intake.screening_json):
+            # Decisions only lift what the intake's own screening held: no need to re-screen.
+            continue
         screening = care.current_screening(intake)
-        held = [b for b in screening.plan_blockers if b.level == "physician_clearance"]
+        held = [b for b in screening.plan_blockers if b.level == APPROVAL_LEVEL]
         if not held:
             continue
         latest = (
@@ -199,6 +206,11 @@ def approvals_awaited(clinic: Clinic, who: User | None) -> list[ApprovalAwaited]
         reason = held[0].text.split(": ", 1)[0]
         awaited.append(ApprovalAwaited(intake.patient, intake, reason, latest))
     return sorted(awaited, key=lambda a: (a.intake.created, a.intake.pk))
+
+
+def held_for_approval(screening_json: dict[str, Any]) -> bool:
+    blockers = screening_json.get("plan_blockers") or []
+    return any(b.get("level") == APPROVAL_LEVEL for b in blockers)
 
 
 def without_next_appointment(plans: list[PlanRecord], now: datetime) -> list[NoNextAppointment]:
