@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
+from acuback.clinical.base import spoken
 from acuback.web.audit.models import Action, AuditEvent
 from acuback.web.billing import service
 from acuback.web.billing.models import Invoice
@@ -64,7 +65,7 @@ def test_reception_issues_an_invoice_and_marks_it_paid(home: dict[str, Any]) -> 
     page = response.content.decode()
     assert "Invoice 1 issued to Ada Fenwick: £45.00." in page
     assert 'id="document-name">Invoice<' in page
-    assert days_ago(3).strftime("%-d %b %Y") in page
+    assert spoken(days_ago(3)) in page
     assert "4 Quay Street<br>Hexham" in page
     assert "Bupa (policy BX-1) covers 10 visits; this is visit 1 of them." in page
     assert "Unpaid: £45.00 due." in page and "Mark paid" in page
@@ -79,7 +80,7 @@ def test_reception_issues_an_invoice_and_marks_it_paid(home: dict[str, Any]) -> 
     page = response.content.decode()
     assert "Invoice 1 marked paid: it is now a receipt." in page
     assert 'id="document-name">Receipt<' in page
-    assert f"Paid in full on {days_ago(0).strftime('%-d %b %Y')} by card." in page
+    assert f"Paid in full on {spoken(days_ago(0))} by card." in page
     assert "Mark paid" not in page
     assert events(Action.CHANGE, "invoice 1 paid") == 1
 
