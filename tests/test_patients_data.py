@@ -15,7 +15,7 @@ from acuback.web.clinics.models import Patient
 from acuback.web.clinics.service import load_demo
 
 BEFORE = [("clinics", "0001_initial")]
-AFTER = [("clinics", "0002_patient_details")]
+AFTER = [("clinics", "0003_patient_name_folded")]
 
 
 @pytest.fixture
@@ -32,13 +32,15 @@ def test_existing_patients_migrate_with_blank_details(back_to_latest: Any) -> No
     apps = executor.loader.project_state(BEFORE).apps
     clinic = apps.get_model("clinics", "Clinic").objects.create(name="Old", slug="old")
     old = apps.get_model("clinics", "Patient").objects.create(
-        clinic=clinic, given_name="Ada", family_name="Fenwick", date_of_birth=date(1968, 4, 12)
+        clinic=clinic, given_name="Ada", family_name="FENWICK", date_of_birth=date(1968, 4, 12)
     )
     executor = MigrationExecutor(connection)
     executor.migrate(AFTER)
     patient = executor.loader.project_state(AFTER).apps.get_model("clinics", "Patient")
     row = patient.objects.get(pk=old.pk)
     assert (row.given_name, row.date_of_birth) == ("Ada", date(1968, 4, 12))
+    assert row.family_name == "FENWICK"
+    assert row.name_folded == "ada fenwick"  # filled in for the search
     blank = [
         "phone",
         "email",
@@ -72,3 +74,13 @@ def test_demo_patients_have_fictional_details_that_pass_the_form_and_edits_stay(
     before = list(Patient.objects.order_by("pk").values())
     load_demo()
     assert list(Patient.objects.order_by("pk").values()) == before
+
+
+@pytest.mark.django_db
+def test_the_folded_name_follows_every_save(clinics: dict[str, Any]) -> None:
+    patient = clinics["patient"]
+    assert patient.name_folded == "ada fenwick"
+    patient.family_name = "Ångström"
+    patient.save(update_fields=["family_name"])
+    patient.refresh_from_db()
+    assert patient.name_folded == "ada angstrom"

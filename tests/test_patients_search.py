@@ -136,3 +136,14 @@ def test_phones_are_normalised_and_names_folded() -> None:
     with pytest.raises(PhoneNotValid):
         normalise_phone("+12 345")
     assert fold("  Zoë   ÅNGSTRÖM ") == "zoe angstrom"
+
+
+def test_names_are_found_without_their_accents_or_case(clinics: dict[str, Any]) -> None:
+    Patient.objects.create(
+        clinic=clinics["home"], given_name="Zoë", family_name="Ångström",
+        date_of_birth=date(1990, 5, 1),
+    )  # fmt: skip
+    for query in ("zoe", "ZOË", "ångström", "ANGST", "zoe ang"):
+        rows = search(clinics, query).content.decode()
+        assert "Ångström, Zoë" in rows, query
+        assert "Fenwick" not in rows

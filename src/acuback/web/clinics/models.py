@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+
+from acuback.web.clinics.text import fold
 
 
 class Clinic(models.Model):
@@ -102,6 +106,8 @@ class Patient(models.Model):
     guardian_phone = models.CharField(
         max_length=32, verbose_name="Parent or guardian: phone", blank=True, default=""
     )
+    # Given and family name folded (no accents, lower case) for searching; kept by save().
+    name_folded = models.CharField(max_length=201, editable=False, default="")
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -109,3 +115,10 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_folded = fold(f"{self.given_name} {self.family_name}")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"given_name", "family_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "name_folded"}
+        super().save(*args, **kwargs)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from acuback.web.clinics.models import Clinic, ContactBy, Membership, Patient, Role, Sex
+from acuback.web.clinics.text import fold
+
+__all__ = ["fold"]  # re-exported: the forms and tests compare names the same way
 
 # A patient younger than this needs a parent or guardian on record.
 ADULT_AGE = 18
@@ -91,13 +93,6 @@ def normalise_phone(text: str) -> str:
     if len(digits) < PHONE_DIGITS_MIN:
         raise PhoneNotValid(f"A phone number has at least {PHONE_DIGITS_MIN} digits.")
     return ("+" if text.startswith("+") else "") + digits
-
-
-def fold(text: str) -> str:
-    """A name for comparing: accents dropped, case folded, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.casefold().split())
 
 
 def age_on(born: date, day: date) -> int:
@@ -187,7 +182,9 @@ def patients_of(clinic: Clinic, query: str = "") -> QuerySet[Patient]:
     wanted = read_search(query)
     patients = Patient.objects.filter(clinic=clinic)
     for word in wanted.names:
-        patients = patients.filter(Q(given_name__icontains=word) | Q(family_name__icontains=word))
+        # Against the stored folded name, so "zoe" finds "Zoë" and "ÅNG" finds "Ångström"
+        # on SQLite too, whose LIKE folds only ASCII letters.
+        patients = patients.filter(name_folded__contains=fold(word))
     for born in wanted.births:
         patients = patients.filter(date_of_birth=born)
     for digits in wanted.phones:
