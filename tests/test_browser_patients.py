@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from acuback.web.clinics.models import Patient
 from tests.conftest import PASSWORD
+from tests.test_browser_pages import CODE
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +41,8 @@ def shoot(page: Any, name: str) -> None:
     page.screenshot(path=str(shots_dir() / f"{name}.png"), full_page=True)
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow, f"{name} scrolls sideways"
+    text = page.inner_text("main")
+    assert not CODE.findall(text), (name, CODE.findall(text)[:5])  # words, not field names
 
 
 def fill_nora(page: Any, given: str = "Nora", family: str = "Quill") -> None:
