@@ -54,3 +54,26 @@ def test_demo_command_gives_one_patient_a_charted_course_once() -> None:
     page = client.get(f"/patients/{plan.patient.pk}/")
     assert page.context["outcome"].decision in {"continue", "extend", "change", "stop"}
     assert b'data-instrument="rmdq"' in page.content
+
+
+@pytest.mark.django_db
+def test_the_demo_book_holds_the_course_ahead_a_first_assessment_and_a_home_visit() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from acuback.web.appointments.models import Appointment, Kind
+    from acuback.web.care.models import PlanRecord, SessionRecord
+
+    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", stdout=StringIO())
+    booked = Appointment.objects.filter(clinic__slug="demo-back-clinic")
+    plan = PlanRecord.objects.get()
+    course = booked.filter(plan=plan)
+    assert course.exists(), "the course's coming sessions are in the book"
+    charted = set(SessionRecord.objects.filter(plan=plan).values_list("number", flat=True))
+    assert not charted & set(course.values_list("planned_number", flat=True))
+    home = booked.get(type__kind=Kind.HOME_VISIT)
+    assert home.address and home.travel_before_minutes == home.travel_after_minutes == 20
+    assert booked.filter(type__kind=Kind.FIRST_ASSESSMENT).count() == 1
+    assert booked.count() == course.count() + 2, "nothing is booked twice"

@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 
+from acuback.web.appointments.demo import load_demo_book
 from acuback.web.care.demo import load_demo_course
 from acuback.web.clinics.models import Patient
 from acuback.web.clinics.service import load_demo
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         practitioner = User.objects.get(username="demo-practitioner")
         for patient in Patient.objects.filter(clinic__slug="demo-back-clinic")[:1]:
             load_demo_course(patient, practitioner)
+            load_demo_book(patient.clinic, practitioner)
         self.stdout.write("Demo logins (fictional clinics and patients):")
         for login in logins:
             self.stdout.write(
