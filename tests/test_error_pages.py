@@ -57,4 +57,5 @@ def test_a_citation_links_to_its_knowledge_page(clinics: dict[str, Any]) -> None
         {"pain_duration_weeks": "20", "history": ["cancer"]},
     )
     detail = practitioner.get(intake["Location"]).content.decode()
-    assert f'href="{reverse("knowledge-entry", args=["henschke-2013"])}">Henschke 2013</a>' in detail
+    link = reverse("knowledge-entry", args=["henschke-2013"])
+    assert f'href="{link}">Henschke 2013</a>' in detail
