@@ -36,7 +36,9 @@ def load_demo_book(clinic: Clinic, practitioner: User, now: datetime | None = No
         course = service.propose_course(plan, practitioner, treatment, time(10, 0), now=now)
         starts = [(p.number, p.offered) for p in course.proposals if p.free or p.nearest]
         service.book_course(clinic, practitioner, plan, practitioner, treatment, starts, now=now)
-    others = Patient.objects.filter(clinic=clinic).exclude(pk=plan.patient_id if plan else None)
+    others = Patient.objects.filter(clinic=clinic)
+    if plan is not None:
+        others = others.exclude(pk=plan.patient_id)
     day = timezone.localtime(_next_weekday(now)).date()
     first = service.types_for(clinic).get(kind=Kind.FIRST_ASSESSMENT)
     home = service.types_for(clinic).get(kind=Kind.HOME_VISIT)
