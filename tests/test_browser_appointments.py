@@ -6,48 +6,18 @@ Screenshots go to $ACUBACK_SCREENSHOTS (default: screenshots/ under ACUBACK_VAR_
 
 from __future__ import annotations
 
-import os
-import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from acuback.web.appointments import service
 from acuback.web.appointments.models import Appointment, Status
 from acuback.web.clinics.models import Patient
 from tests.appointments_helpers import a_plan, a_weekday_ahead, moment, type_named
-from tests.conftest import PASSWORD
+from tests.browser_helpers import WIDTHS, check_page, sign_in
 
 pytestmark = pytest.mark.browser
-
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
-# Codes look like 'home_visit' or 'first-assessment-type'; words on screen don't.
-CODE = re.compile(r"\b[a-z0-9]+(?:[-_][a-z0-9]+){2,}\b|\b[a-z]+_[a-z_]+\b")
-
-
-def shots_dir() -> Path:
-    path = Path(os.environ.get("ACUBACK_SCREENSHOTS", Path(settings.VAR_DIR) / "screenshots"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def sign_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/patients/")
-
-
-def shot(page: Any, name: str, width_name: str) -> None:
-    page.screenshot(path=str(shots_dir() / f"appointments-{name}-{width_name}.png"), full_page=True)
-    text = page.inner_text("main")
-    assert not CODE.findall(text), (name, CODE.findall(text)[:5])
-    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-    assert not overflow, f"{name} scrolls sideways at {width_name} width"
 
 
 def test_reception_books_a_home_visit_meets_a_clash_and_cancels(
@@ -103,7 +73,7 @@ def test_reception_books_a_home_visit_meets_a_clash_and_cancels(
     clash = page.inner_text("#clash")
     assert "Home visit with Ada Fenwick" in clash and "09:00–10:35" in clash
     assert f"Nearest free slot: {shown} at 11:30" in clash
-    shot(page, "booking-clash", "desktop")
+    check_page(page, "appointments-booking-clash-desktop")
     page.click("#book-nearest")
     page.wait_for_url("**/appointments/*/")
     assert f"Appointment booked for {shown} at 11:30." in page.inner_text(".messages")
@@ -147,5 +117,5 @@ def test_reception_books_a_home_visit_meets_a_clash_and_cancels(
         for name, path in pages.items():
             response = page.goto(f"{base}{path}")
             assert response is not None and response.status == 200, name
-            shot(page, name, width_name)
+            check_page(page, f"appointments-{name}-{width_name}")
         context.close()

@@ -6,47 +6,18 @@ Screenshots go to $ACUBACK_SCREENSHOTS (default: screenshots/ under ACUBACK_VAR_
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from acuback.web.billing.models import Invoice
 from tests.appointments_helpers import a_plan
 from tests.billing_helpers import days_ago, priced, visit
-from tests.conftest import PASSWORD
+from tests.browser_helpers import WIDTHS, check_page, shots_dir, sign_in
 
 pytestmark = pytest.mark.browser
-
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
-# Codes look like 'home_visit' or 'bank_transfer'; words on screen don't.
-CODE = re.compile(r"\b[a-z0-9]+(?:[-_][a-z0-9]+){2,}\b|\b[a-z]+_[a-z_]+\b")
-
-
-def shots_dir() -> Path:
-    path = Path(os.environ.get("ACUBACK_SCREENSHOTS", Path(settings.VAR_DIR) / "screenshots"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def sign_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
-
-
-def shot(page: Any, name: str, width_name: str) -> None:
-    page.screenshot(path=str(shots_dir() / f"billing-{name}-{width_name}.png"), full_page=True)
-    text = page.inner_text("main")
-    assert not CODE.findall(text), (name, CODE.findall(text)[:5])
-    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-    assert not overflow, f"{name} scrolls sideways at {width_name} width"
 
 
 def test_reception_issues_an_invoice_marks_it_paid_and_every_page_fits(
@@ -71,20 +42,20 @@ def test_reception_issues_an_invoice_marks_it_paid_and_every_page_fits(
 
     page.goto(f"{base}{reverse('billing-prices')}")
     assert "£45.00" in page.inner_text("#price-list")
-    shot(page, "prices", "desktop")
+    check_page(page, "billing-prices-desktop")
 
     page.goto(f"{base}{reverse('billing-overview')}")
     assert page.locator("#to-invoice tbody tr").count() == 2
     page.click("#to-invoice >> text=Ada Fenwick >> nth=0")
     page.wait_for_url(f"**{reverse('patient-invoices', args=[patient.pk])}")
-    shot(page, "patient", "desktop")
+    check_page(page, "billing-patient-desktop")
     page.click(f'#to-invoice tr[data-appointment="{treatment.pk}"] >> text=Issue invoice')
     page.wait_for_url("**/billing/invoices/*/")
     assert "Invoice 1 issued to Ada Fenwick: £45.00." in page.inner_text(".messages")
     assert page.inner_text("#document-name") == "Invoice"
     assert page.inner_text("#total") == "£45.00"
     assert "this is visit 2 of them" in page.inner_text("#cover-note")
-    shot(page, "invoice-unpaid", "desktop")
+    check_page(page, "billing-invoice-unpaid-desktop")
 
     page.select_option("#id_method", "card")
     page.click("text=Mark paid")
@@ -93,11 +64,11 @@ def test_reception_issues_an_invoice_marks_it_paid_and_every_page_fits(
     assert "Paid in full on" in page.inner_text("#payment-state")
     invoice = Invoice.objects.get()
     assert invoice.payment_method == "card" and invoice.paid_on == days_ago(0)
-    shot(page, "receipt", "desktop")
+    check_page(page, "billing-receipt-desktop")
     page.emulate_media(media="print")
     assert not page.locator("header.bar").is_visible()
     assert not page.locator("#payment, .messages, .no-print").first.is_visible()
-    shot(page, "receipt-print", "desktop")
+    check_page(page, "billing-receipt-print-desktop")
     # Printed on A4 the receipt is one page: no navigation, no form, nothing cut off.
     pdf = page.pdf(format="A4", print_background=True)
     (shots_dir() / "billing-receipt-a4.pdf").write_bytes(pdf)
@@ -119,11 +90,11 @@ def test_reception_issues_an_invoice_marks_it_paid_and_every_page_fits(
         sign_in(page, base, "bob")
         for name, url in pages.items():
             page.goto(f"{base}{url}")
-            shot(page, name, width_name)
+            check_page(page, f"billing-{name}-{width_name}")
         page.goto(f"{base}{pages['course-costs']}")
         costs = page.inner_text("#course-costs")
         assert "Planned sessions" in costs and "visits in 90 days" in costs
         page.goto(f"{base}{pages['invoice']}")
         page.emulate_media(media="print")
-        shot(page, "invoice-print", width_name)
+        check_page(page, f"billing-invoice-print-{width_name}")
         context.close()

@@ -20,20 +20,16 @@ from acuback.web.appointments import service as book
 from acuback.web.appointments.models import Appointment, Status
 from acuback.web.care.models import SessionRecord
 from tests.appointments_helpers import a_plan, a_weekday_ahead, type_named
-from tests.conftest import PASSWORD
+from tests.browser_helpers import sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def sign_in(browser: Any, base: str, username: str) -> Any:
+def signed_in_page(browser: Any, base: str, username: str) -> Any:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/patients/")
+    sign_in(page, base, username)
     return page
 
 
@@ -42,8 +38,8 @@ def test_a_clinic_day_from_registration_to_receipt(
 ) -> None:
     base = live_server.url
     visited: list[str] = []
-    reception = sign_in(browser, base, "bob")
-    practitioner = sign_in(browser, base, "alice")
+    reception = signed_in_page(browser, base, "bob")
+    practitioner = signed_in_page(browser, base, "alice")
 
     # Reception registers a new patient.
     reception.click("text=Register a patient")
@@ -143,7 +139,7 @@ def test_a_clinic_day_from_registration_to_receipt(
     assert "Paid in full" in reception.inner_text("#payment-state")
 
     # Another clinic's practitioner sees none of it.
-    outsider = sign_in(browser, base, "charlie")
+    outsider = signed_in_page(browser, base, "charlie")
     for url in visited:
         response = outsider.goto(url)
         if url.rstrip("/").endswith("/today"):

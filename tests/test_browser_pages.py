@@ -6,33 +6,19 @@ person can look at them after a run.
 
 from __future__ import annotations
 
-import os
-import re
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from acuback.clinical.intake import read_intake
 from acuback.knowledge.loader import knowledge_base
 from acuback.web.care import service
-from tests.conftest import PASSWORD
+from tests.browser_helpers import WIDTHS, check_page, shots_dir, sign_in
 
 pytestmark = pytest.mark.browser
-
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
-# Codes look like 'chronic-low-back-pain' or 'physician_clearance'; words on screen don't.
-CODE = re.compile(r"\b[a-z0-9]+(?:[-_][a-z0-9]+){2,}\b|\b[a-z]+_[a-z_]+\b|\.txt\b")
-
-
-def shots_dir() -> Path:
-    path = Path(os.environ.get("ACUBACK_SCREENSHOTS", Path(settings.VAR_DIR) / "screenshots"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def a_course(clinics: dict[str, Any]) -> dict[str, str]:
@@ -73,19 +59,11 @@ def test_care_pages_at_desktop_and_phone_width(
     for width_name, (width, height) in WIDTHS.items():
         context = browser.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
-        page.goto(f"{live_server.url}/login/")
-        page.fill("#id_username", "alice")
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/patients/")
+        sign_in(page, live_server.url, "alice")
         for name, path in pages.items():
             response = page.goto(f"{live_server.url}{path}")
             assert response is not None and response.status == 200, name
-            page.screenshot(path=str(out / f"{name}-{width_name}.png"), full_page=True)
-            text = page.inner_text("main")
-            assert not CODE.findall(text), (name, CODE.findall(text)[:5])
-            overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-            assert not overflow, f"{name} scrolls sideways at {width_name} width"
+            check_page(page, f"{name}-{width_name}")
         # Half way down the intake form the screening summary is still in view.
         page.goto(f"{live_server.url}{pages['intake-form']}")
         page.check("input[name=red_flags][value=rf-saddle-anaesthesia]")

@@ -6,43 +6,15 @@ width go to $ACUBACK_SCREENSHOTS (default: screenshots/ under ACUBACK_VAR_DIR).
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from acuback.web.clinics.models import Patient
-from tests.conftest import PASSWORD
-from tests.test_browser_pages import CODE
+from tests.browser_helpers import check_page, sign_in
 
 pytestmark = pytest.mark.browser
-
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
-
-
-def shots_dir() -> Path:
-    path = Path(os.environ.get("ACUBACK_SCREENSHOTS", Path(settings.VAR_DIR) / "screenshots"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def sign_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/patients/")
-
-
-def shoot(page: Any, name: str) -> None:
-    page.screenshot(path=str(shots_dir() / f"{name}.png"), full_page=True)
-    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-    assert not overflow, f"{name} scrolls sideways"
-    text = page.inner_text("main")
-    assert not CODE.findall(text), (name, CODE.findall(text)[:5])  # words, not field names
 
 
 def fill_nora(page: Any, given: str = "Nora", family: str = "Quill") -> None:
@@ -64,7 +36,7 @@ def test_reception_registers_meets_the_duplicate_warning_and_finds_by_phone(
 
     page.click("text=Register a patient")
     page.wait_for_url(f"{base}/patients/new/")
-    shoot(page, "patient-register-desktop")
+    check_page(page, "patient-register-desktop")
     fill_nora(page)
     page.fill("#id_phone", "07700 900 481")
     page.fill("#id_email", "nora.quill@example.org")
@@ -78,7 +50,7 @@ def test_reception_registers_meets_the_duplicate_warning_and_finds_by_phone(
     page.wait_for_selector("#field-insurer_visits .error")
     assert "1 or more" in page.inner_text("#field-insurer_visits")
     assert page.input_value("#id_email") == "nora.quill@example.org"
-    shoot(page, "patient-register-error-desktop")
+    check_page(page, "patient-register-error-desktop")
     page.fill("#id_insurer_visits", "10")
     page.click("text=Register patient")
     page.wait_for_url("**/patients/*/")
@@ -96,7 +68,7 @@ def test_reception_registers_meets_the_duplicate_warning_and_finds_by_phone(
     assert "may already be registered" in warning
     assert "Quill, Nora" in warning and "9 Jul 1984" in warning and "07700900481" in warning
     assert Patient.objects.filter(family_name__iexact="quill").count() == 1
-    shoot(page, "patient-register-duplicate-desktop")
+    check_page(page, "patient-register-duplicate-desktop")
 
     # Found by phone, however the number is typed.
     page.goto(f"{base}/patients/")
@@ -104,18 +76,18 @@ def test_reception_registers_meets_the_duplicate_warning_and_finds_by_phone(
     # Both are listed before the search; after it, only Nora.
     expect(page.locator("#patient-rows")).not_to_contain_text("Fenwick")
     expect(page.locator("#patient-rows")).to_contain_text("Quill, Nora")
-    shoot(page, "patient-list-desktop")
+    check_page(page, "patient-list-desktop")
 
     page.click("text=Quill, Nora")
     page.click("text=Edit details")
     page.wait_for_url("**/edit/")
-    shoot(page, "patient-edit-desktop")
+    check_page(page, "patient-edit-desktop")
     page.fill("#id_policy_number", "DHM-55")
     page.click("text=Save details")
     page.wait_for_url(f"{base}/patients/{nora.pk}/")
     assert "Details saved." in page.inner_text(".messages")
     assert "policy DHM-55" in page.inner_text("#details")
-    shoot(page, "patient-detail-desktop")
+    check_page(page, "patient-detail-desktop")
     context.close()
 
     # The same pages on a phone.
@@ -123,15 +95,15 @@ def test_reception_registers_meets_the_duplicate_warning_and_finds_by_phone(
     phone = context.new_page()
     phone.set_default_timeout(10_000)
     sign_in(phone, base, "bob")
-    shoot(phone, "patient-list-phone")
+    check_page(phone, "patient-list-phone")
     phone.goto(f"{base}/patients/new/")
-    shoot(phone, "patient-register-phone")
+    check_page(phone, "patient-register-phone")
     fill_nora(phone)
     phone.click("text=Register patient")
     phone.wait_for_selector("#duplicates")
-    shoot(phone, "patient-register-duplicate-phone")
+    check_page(phone, "patient-register-duplicate-phone")
     phone.goto(f"{base}/patients/{nora.pk}/edit/")
-    shoot(phone, "patient-edit-phone")
+    check_page(phone, "patient-edit-phone")
     phone.goto(f"{base}/patients/{nora.pk}/")
-    shoot(phone, "patient-detail-phone")
+    check_page(phone, "patient-detail-phone")
     context.close()

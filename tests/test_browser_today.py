@@ -5,14 +5,11 @@ Screenshots go to $ACUBACK_SCREENSHOTS (default: screenshots/ under ACUBACK_VAR_
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 
-from tests.conftest import PASSWORD
+from tests.browser_helpers import check_page, sign_in
 from tests.test_today_views import busy_day
 
 pytestmark = pytest.mark.browser
@@ -21,27 +18,11 @@ SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 PANELS = ("appointments", "reviews", "adverse", "approvals", "no-next", "no-email")
 
 
-def shots_dir() -> Path:
-    path = Path(os.environ.get("ACUBACK_SCREENSHOTS", Path(settings.VAR_DIR) / "screenshots"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def sign_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/patients/")
-
-
 def shoot(page: Any, name: str) -> None:
     for size, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(100)
-        page.screenshot(path=str(shots_dir() / f"today-{name}-{size}.png"), full_page=True)
-        overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-        assert not overflow, f"sideways scroll at {size} width"
+        check_page(page, f"today-{name}-{size}")
 
 
 def test_today_for_alice_at_desktop_and_phone_width(

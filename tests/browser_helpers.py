@@ -1,0 +1,43 @@
+"""What every browser test shares: where screenshots go, signing in, and the page check.
+
+Screenshots go to $ACUBACK_SCREENSHOTS (default: screenshots/ under ACUBACK_VAR_DIR), so a
+person can look at them after a run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from tests.conftest import PASSWORD
+
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+# Codes look like 'chronic-low-back-pain', 'home_visit' or a seed's file name; words don't.
+CODE = re.compile(r"\b[a-z0-9]+(?:[-_][a-z0-9]+){2,}\b|\b[a-z]+_[a-z_]+\b|\.txt\b")
+
+
+def shots_dir() -> Path:
+    path = Path(os.environ.get("ACUBACK_SCREENSHOTS", Path(settings.VAR_DIR) / "screenshots"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def check_page(page: Any, name: str) -> None:
+    """Keep a full-page screenshot; fail on a code on screen or on sideways scrolling."""
+    page.screenshot(path=str(shots_dir() / f"{name}.png"), full_page=True)
+    text = page.inner_text("main")
+    assert not CODE.findall(text), (name, CODE.findall(text)[:5])
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    assert not overflow, f"{name} scrolls sideways"
