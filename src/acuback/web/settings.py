@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "acuback.web.reminders",
     "acuback.web.today",
+    "acuback.web.public",
 ]
 
 MIDDLEWARE = [
