@@ -189,6 +189,46 @@ def outcome(series: Annotated[Path, typer.Argument(help="Score series JSON file"
     _print(decide(parsed, kb).model_dump(mode="json"))
 
 
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The patient's question, in their own words")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text")] = False,
+) -> None:
+    """Answer a patient's question from the FAQ, with sources; urgent advice comes first."""
+    import textwrap
+
+    from acuback.clinical.ask import ask as answer
+    from acuback.clinical.base import InputError
+    from acuback.knowledge.loader import knowledge_base
+
+    kb = knowledge_base()
+    try:
+        result = answer(question, kb)
+    except InputError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        _print(result.contract())
+        return
+    if result.urgent is not None:
+        typer.echo("URGENT: " + result.urgent.action)
+        typer.echo("Because you mention: " + "; ".join(result.urgent.reasons) + ".")
+        typer.echo("")
+    if not result.answered:
+        typer.echo(
+            "We have no answer to that question. Please ask your practitioner or your doctor."
+        )
+        return
+    for number, found in enumerate(result.answers, 1):
+        typer.echo(f"{number}. {found.title}")
+        typer.echo(
+            textwrap.fill(
+                kb.faq[found.topic].description, 88, initial_indent="   ", subsequent_indent="   "
+            )
+        )
+        typer.echo("   Sources: " + "; ".join(kb.source_label(src) for src in found.sources))
+        typer.echo("")
+
+
 @kb_app.command("check")
 def kb_check() -> None:
     """Validate every knowledge-base file and print the counts."""
