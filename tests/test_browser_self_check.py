@@ -32,6 +32,20 @@ def no_sideways_scroll(page: Any) -> None:
     assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
 
 
+def no_serious_accessibility_problem(page: Any) -> None:
+    """axe-core (bundled with axe-playwright-python, nothing downloaded) finds nothing
+    serious or critical."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in violations
+        if v["impact"] in {"serious", "critical"}
+    ]
+    assert not bad, bad
+
+
 def answer(page: Any, **override: str) -> None:
     values = {key: "no" for key in self_check.QUESTIONS}
     values.update(age="18_49", duration="over_3_months")
@@ -55,6 +69,7 @@ def test_a_stranger_with_a_red_flag_and_one_with_a_plain_case(
         page.goto(url)
         assert page.locator("nav").count() == 0
         no_sideways_scroll(page)
+        no_serious_accessibility_problem(page)
         page.screenshot(path=str(out / f"self-check-questions-{size}.png"), full_page=True)
         page.screenshot(path=str(out / f"self-check-questions-top-{size}.png"))
 
@@ -62,6 +77,7 @@ def test_a_stranger_with_a_red_flag_and_one_with_a_plain_case(
         page.click("text=See my result")
         page.wait_for_selector("#missing")
         no_sideways_scroll(page)
+        no_serious_accessibility_problem(page)
         page.screenshot(path=str(out / f"self-check-missing-{size}.png"), full_page=True)
 
         # A red flag among other answers: the emergency comes first.
@@ -72,6 +88,7 @@ def test_a_stranger_with_a_red_flag_and_one_with_a_plain_case(
         first = page.locator("main li").first.inner_text()
         assert "Call emergency services" in first
         no_sideways_scroll(page)
+        no_serious_accessibility_problem(page)
         page.screenshot(path=str(out / f"self-check-get-help-now-{size}.png"), full_page=True)
 
         page.click("text=Start again with new answers")
@@ -80,6 +97,7 @@ def test_a_stranger_with_a_red_flag_and_one_with_a_plain_case(
         assert page.inner_text("h1") == "Talk to your doctor first"
         assert "Blood thinners" in page.inner_text("main")
         no_sideways_scroll(page)
+        no_serious_accessibility_problem(page)
         page.screenshot(path=str(out / f"self-check-doctor-first-{size}.png"), full_page=True)
 
         page.click("text=Start again with new answers")
@@ -90,6 +108,7 @@ def test_a_stranger_with_a_red_flag_and_one_with_a_plain_case(
         assert "What to expect" in main and "6 to 8 weeks" in main
         assert "does not tell you what is causing your pain" in main
         no_sideways_scroll(page)
+        no_serious_accessibility_problem(page)
         page.screenshot(path=str(out / f"self-check-may-suit-{size}.png"), full_page=True)
     finally:
         context.close()
