@@ -18,8 +18,9 @@ Three steps, each separate so that each can be tested and replaced:
 
 The seam: `SearchBackend` is all `ask` needs from a full-text engine (`knows` a word,
 `vocabulary` for typo correction, `search` returning topics with a score, higher is
-better). `SqliteIndex` is the shipped backend: an in-memory SQLite FTS5 table built once
-per knowledge base, ranked with bm25 (question column weighted highest). A PostgreSQL
+better). `SqliteIndex` is the shipped backend: in-memory SQLite FTS5 tables built once
+per knowledge base; the score is bm25 over question, answer and cited labels (question
+weighted highest) plus `TITLE_WEIGHT` times bm25 over the questions alone. A PostgreSQL
 backend for the web side would implement the same three methods over a `tsvector`
 column (`ts_rank_cd` with `setweight` A for the question, B for cited labels, C for the
 answer) and be passed as `ask(..., backend=...)`; `MIN_SCORE` is calibrated for bm25, so
