@@ -78,6 +78,9 @@ def test_doctor_first_says_why_in_plain_words(
     assert result.heading == "Talk to your doctor first"
     assert any(why in s.text for s in result.why)
     assert result.expect == ()  # no promise of treatment before the doctor
+    # Red flags that need a doctor within a set time say so before anything else.
+    urgent = bool(answers.keys() & {"fever", "weight_loss", "weak_bones_fall", "leg_weaker"})
+    assert result.act[0].text.startswith("Contact a doctor soon") == urgent
 
 
 @pytest.mark.parametrize(

@@ -52,12 +52,15 @@ def test_answers_are_stored_nowhere(caplog: pytest.LogCaptureFixture, clinics: A
     with caplog.at_level(logging.DEBUG):
         emergency = client.post(URL, answers(saddle_numbness="yes", pregnant="yes"))
         plain = client.post(URL, answers())
+        incomplete = {**answers(bowel="yes"), "fever": ""}
+        assert client.post(URL, incomplete).status_code == 400
     assert emergency.status_code == plain.status_code == 200
     assert row_counts() == before
     assert "no-store" in emergency["Cache-Control"] and "no-store" in plain["Cache-Control"]
     assert "sessionid" not in client.cookies
     logged = " ".join(record.getMessage() for record in caplog.records)
-    assert "saddle" not in logged and "pregnant" not in logged
+    for answer in ("saddle", "pregnant", "bowel", "yes"):
+        assert answer not in logged
 
 
 @pytest.mark.parametrize(

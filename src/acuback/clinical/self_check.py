@@ -410,6 +410,12 @@ DOCTOR_ACT: tuple[Statement, ...] = (
         sources=(SEED_001, SEED_003),
     ),
 )
+DOCTOR_SOON = Statement(
+    text="Contact a doctor soon, within the time given under Why below. If you feel very "
+    "unwell, or weakness, numbness or bladder or bowel trouble appear meanwhile, go to the "
+    "emergency department.",
+    sources=("nice-ng59-2016", "nice-cg75-2008"),
+)
 PRACTITIONER_ACT: tuple[Statement, ...] = (
     Statement(
         text="Book a first appointment with a qualified practitioner and tell them about "
@@ -486,6 +492,8 @@ def self_check(answers: Mapping[str, str], kb: KnowledgeBase) -> SelfCheckResult
             sources=screening.triage.sources,
         )
         act = DOCTOR_ACT
+        if screening.level == TriageLevel.URGENT_REFERRAL:
+            act = (DOCTOR_SOON, *DOCTOR_ACT)
         if screening.level == TriageLevel.PHYSICIAN_CLEARANCE:
             act = (*DOCTOR_ACT, DOCTOR_CAN_AGREE)
         expect = ()
