@@ -118,3 +118,11 @@ def test_links_to_nothing_in_the_staff_app_even_when_signed_in(clinics: Any) -> 
 
 def test_other_methods_are_refused() -> None:
     assert Client().put(URL).status_code == 405
+
+
+def test_answers_in_the_address_are_ignored() -> None:
+    # Answers never travel in a URL, where browser history and server logs would keep them.
+    response = Client().get(URL, answers(bladder="yes"))
+    body = response.content.decode()
+    assert "Get help now" not in body
+    assert 'name="bladder" value="yes" checked' not in body
