@@ -22,6 +22,11 @@ class InputError(ValueError):
         self.message = message
         super().__init__(f"{field}: {message}")
 
+    @property
+    def sentence(self) -> str:
+        """The message on its own, as a form shows it beside the field."""
+        return self.message[:1].upper() + self.message[1:]
+
 
 class Input(BaseModel):
     """An engine input: unknown keys, NaN and infinity are refused."""

@@ -132,6 +132,14 @@ class KnowledgeBase:
         return found
 
 
+def title_of(entry: Any) -> str:
+    """What an entry is called: its label, a seed's title or a reference's citation."""
+    for name in ("label", "title", "citation"):
+        if value := getattr(entry, name, None):
+            return str(value)
+    return ""
+
+
 def _key(model: Any) -> str:
     return "file" if model is s.Seed else "code"
 

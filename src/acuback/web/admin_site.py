@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse
 
-from acuback.knowledge.loader import knowledge_base
+from acuback.knowledge.loader import knowledge_base, title_of
 
 
 class ClinicAdminSite(admin.AdminSite):
@@ -55,7 +55,7 @@ class ClinicAdminSite(admin.AdminSite):
     def knowledge_index(self, request: HttpRequest) -> HttpResponse:
         kb = knowledge_base()
         collections = [
-            (name, [(code, _title(entry)) for code, entry in sorted(entries.items())])
+            (name, [(code, title_of(entry)) for code, entry in sorted(entries.items())])
             for name, entries in kb.collections()
             if entries
         ]
@@ -79,10 +79,3 @@ class ClinicAdminSite(admin.AdminSite):
             "collection": collection,
         }
         return TemplateResponse(request, "admin/knowledge_entry.html", context)
-
-
-def _title(entry: Any) -> str:
-    for name in ("label", "title", "citation"):
-        if value := getattr(entry, name, None):
-            return str(value)
-    return ""

@@ -56,8 +56,7 @@ def staff(request: HttpRequest) -> User:
 
 
 def _form_error(form: Any, exc: InputError) -> None:
-    message = exc.message[:1].upper() + exc.message[1:]
-    form.add_error(exc.field if exc.field in form.fields else None, message)
+    form.add_error(exc.field if exc.field in form.fields else None, exc.sentence)
 
 
 def _practitioner_filter(clinic: Clinic, practitioner_id: int | None) -> User | None:

@@ -241,8 +241,7 @@ class IntakeForm(forms.Form):
             self.intake = read_intake(self.answers(), knowledge_base())
         except InputError as exc:
             name = engine_field(exc.field)
-            message = exc.message[:1].upper() + exc.message[1:]
-            self.add_error(name if name in self.fields else None, message)
+            self.add_error(name if name in self.fields else None, exc.sentence)
         return data
 
 

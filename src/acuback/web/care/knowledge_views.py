@@ -5,13 +5,11 @@ Not patient data, so not audited; any signed-in member of a clinic may read it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from acuback.knowledge.loader import knowledge_base
+from acuback.knowledge.loader import knowledge_base, title_of
 from acuback.web.clinics import service as clinics
 
 VERIFIED = {
@@ -19,13 +17,6 @@ VERIFIED = {
     "P": "partly checked",
     "U": "not yet checked against the source",
 }
-
-
-def _title(entry: Any) -> str:
-    for name in ("label", "title", "citation"):
-        if value := getattr(entry, name, None):
-            return str(value)
-    return ""
 
 
 @login_required
@@ -37,7 +28,7 @@ def knowledge_entry(request: HttpRequest, code: str) -> HttpResponse:
     except KeyError as exc:
         raise Http404("No such knowledge-base entry") from exc
     cited_by = [
-        (other_code, _title(other))
+        (other_code, title_of(other))
         for name, entries in kb.collections()
         for other_code, other in entries.items()
         if code in getattr(other, "sources", ())
@@ -46,7 +37,7 @@ def knowledge_entry(request: HttpRequest, code: str) -> HttpResponse:
         "code": code,
         "collection": collection.replace("_", " "),
         "entry": entry,
-        "title": _title(entry),
+        "title": title_of(entry),
         "verified": VERIFIED.get(getattr(entry, "verified", ""), ""),
         "cited_by": sorted(cited_by, key=lambda item: item[1])[:60],
     }

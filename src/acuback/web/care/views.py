@@ -75,8 +75,7 @@ def staff(request: HttpRequest) -> User:
 
 def _input_error(form: Any, exc: InputError) -> None:
     # A rule names a field like "day" or "start"; show the problem beside that field.
-    message = exc.message[:1].upper() + exc.message[1:]
-    form.add_error(exc.field if exc.field in form.fields else None, message)
+    form.add_error(exc.field if exc.field in form.fields else None, exc.sentence)
 
 
 def record_of(model: type[Model], clinic: Clinic, pk: int) -> Any:
