@@ -39,6 +39,7 @@ FILES: dict[str, Any] = {
     "instruments.yaml": s.Instrument,
     "pathways.yaml": s.Pathway,
     "evidence.yaml": s.EvidenceItem,
+    "registration.yaml": s.Registration,
     "faq.yaml": s.FaqAnswer,
 }
 
@@ -85,6 +86,7 @@ class KnowledgeBase:
     instruments: dict[str, s.Instrument] = field(default_factory=dict)
     pathways: dict[str, s.Pathway] = field(default_factory=dict)
     evidence: dict[str, s.EvidenceItem] = field(default_factory=dict)
+    registration: dict[str, s.Registration] = field(default_factory=dict)
     faq: dict[str, s.FaqAnswer] = field(default_factory=dict)
 
     def collections(self) -> Iterator[tuple[str, dict[str, Any]]]:

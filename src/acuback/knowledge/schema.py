@@ -410,6 +410,48 @@ class EvidenceItem(Entry):
         None
     )
     finding: str = Field(min_length=10)
+    updated: date | None = Field(
+        default=None, description="When the publisher last updated it, if after `published`"
+    )
+    valid_years: int | None = Field(
+        default=None,
+        ge=1,
+        le=20,
+        description="Years after publication for which its publisher treats it as valid",
+    )
+    for_patients: str | None = Field(
+        default=None,
+        min_length=10,
+        description="What it found or advises, in plain words for the public pages",
+    )
+
+    @model_validator(mode="after")
+    def _updated_after(self) -> EvidenceItem:
+        if self.updated is not None and self.updated < self.published:
+            raise ValueError("updated lies before published")
+        return self
+
+    def review_due(self) -> date | None:
+        """When the publisher stops treating it as valid, if it says so (ACP: 5 years)."""
+        if self.valid_years is None:
+            return None
+        try:
+            return self.published.replace(year=self.published.year + self.valid_years)
+        except ValueError:  # 29 February
+            return self.published.replace(year=self.published.year + self.valid_years, day=28)
+
+
+class Registration(Entry):
+    """What registration or membership to look for in a practitioner, in one country.
+
+    `label` names the body, `description` says in our own words what it tells a patient.
+    """
+
+    country: str = Field(min_length=2, description="Where it applies, as patients name it")
+    profession: str = Field(
+        min_length=3, description="Who it covers, e.g. 'physiotherapists who use acupuncture'"
+    )
+    check: str = Field(min_length=10, description="What the patient can ask or look for")
 
 
 class FaqAnswer(Entry):
