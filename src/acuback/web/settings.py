@@ -5,6 +5,7 @@ ACUBACK_VAR_DIR        where local state lives (default: ./var)
 ACUBACK_SECRET_KEY     secret key (default: generated once into ACUBACK_VAR_DIR)
 ACUBACK_DEBUG          "1" to turn debugging on (default: off)
 ACUBACK_ALLOWED_HOSTS  comma-separated host names (default: 127.0.0.1,localhost)
+ACUBACK_INVITATION_HOURS  how long a patient portal invitation link works (default: 72)
 ACUBACK_CURRENCY       the currency of prices and invoices, as its ISO code (default: GBP)
 ACUBACK_EMAIL_FROM     sender of reminder emails (default: acuback@localhost)
 ACUBACK_SMTP_HOST      send email through this SMTP server; without it, emails are written
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "acuback.web.reminders",
     "acuback.web.today",
     "acuback.web.public",
+    "acuback.web.portal",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +150,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# A patient's portal invitation link works once, for this many hours.
+ACUBACK_INVITATION_HOURS = int(os.environ.get("ACUBACK_INVITATION_HOURS", "72"))
 
 # Prices and invoices are in this currency (ISO 4217 code, e.g. GBP, EUR, USD).
 ACUBACK_CURRENCY = os.environ.get("ACUBACK_CURRENCY", "GBP").strip().upper() or "GBP"

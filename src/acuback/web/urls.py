@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("acuback.web.billing.urls")),
     path("", include("acuback.web.today.urls")),
     path("", include("acuback.web.public.urls")),
+    path("", include("acuback.web.portal.urls")),
     path("audit/", audit_views.trail, name="audit-trail"),
     path("knowledge/<str:code>/", knowledge_views.knowledge_entry, name="knowledge-entry"),
     path("admin/", admin.site.urls),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -58,9 +59,21 @@ def record(
 
 def clinic_named_by(username: str) -> Clinic | None:
     """The clinic of the account a sign-in names, so that its admin sees the attempts."""
-    lookup = {f"user__{get_user_model().USERNAME_FIELD}": username}
-    membership = Membership.objects.filter(**lookup).select_related("clinic").first()
-    return membership.clinic if membership else None
+    user = get_user_model()._default_manager.filter(
+        **{get_user_model().USERNAME_FIELD: username}
+    ).first()
+    return clinic_of_account(user) if user is not None else None
+
+
+def clinic_of_account(user: Any) -> Clinic | None:
+    """The clinic a staff member works in, or the clinic a patient account belongs to."""
+    from acuback.web.portal.models import PatientAccount  # the portal builds on the audit
+
+    membership = Membership.objects.filter(user_id=user.pk).select_related("clinic").first()
+    if membership is not None:
+        return membership.clinic
+    account = PatientAccount.objects.filter(user_id=user.pk).select_related("clinic").first()
+    return account.clinic if account is not None else None
 
 
 class SignInLocked(Exception):

@@ -9,18 +9,14 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from acuback.web.audit.models import Action
-from acuback.web.audit.service import clinic_named_by, record
+from acuback.web.audit.service import clinic_named_by, clinic_of_account, record
 
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if request is None:
         return
-    from acuback.web.clinics.models import Membership
-
-    membership = Membership.objects.filter(user=user).select_related("clinic").first()
-    clinic = membership.clinic if membership else None
-    record(request, Action.LOGIN, "sign-in", clinic=clinic, user=user)
+    record(request, Action.LOGIN, "sign-in", clinic=clinic_of_account(user), user=user)
 
 
 @receiver(user_login_failed)

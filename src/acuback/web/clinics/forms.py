@@ -41,9 +41,16 @@ class ThrottledLoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "That username and password do not match an account.",
+        "patient_account": "This is a patient's account: sign in on the patient portal.",
         "locked": "Too many failed sign-ins. Try again in {minutes} or ask your clinic admin "
         "to check the account.",
     }
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        # Patients and staff have separate doors; the portal's form overrides this.
+        if type(self) is ThrottledLoginForm and hasattr(user, "patient_account"):
+            raise ValidationError(self.error_messages["patient_account"], code="patient_account")
 
     @sensitive_variables("password")
     def clean(self) -> dict[str, Any]:

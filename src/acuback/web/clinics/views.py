@@ -21,7 +21,9 @@ class HtmxRequest(HttpRequest):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("patient-list")
+    from acuback.web.portal.service import is_patient  # the portal builds on the clinics
+
+    return redirect("portal-home" if is_patient(request.user) else "patient-list")
 
 
 @login_required

@@ -1,0 +1,49 @@
+"""The staff side of the portal: inviting a patient."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from acuback.clinical.base import spoken
+from acuback.web.audit.models import Action
+from acuback.web.audit.service import record
+from acuback.web.clinics import service as clinics
+from acuback.web.portal import service
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Any staff role may invite: reception usually does, at registration."""
+    clinic = clinics.clinic_of(request.user)
+    try:
+        patient = clinics.find_patient(clinic, patient_id)
+    except clinics.PatientNotFound as exc:
+        raise Http404("No such patient") from exc
+    assert isinstance(request.user, User)
+    try:
+        invitation, token = service.invite(clinic, patient, request.user)
+    except service.InvitationRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        link = request.build_absolute_uri(reverse("portal-welcome", args=[token]))
+        service.send_invitation(invitation, link)
+        record(request, Action.CREATE, f"portal invitation sent to patient {patient.pk}",
+               clinic=clinic, patient_id=patient.pk)  # fmt: skip
+        until = timezone.localtime(invitation.expires_at)
+        messages.success(
+            request,
+            f"Invitation sent to {invitation.email}. The link works until "
+            f"{spoken(until.date())} at {until:%H:%M}.",
+        )
+    back = request.POST.get("next", "")
+    if back not in {"edit", "detail"}:
+        back = "detail"
+    return redirect("patient-edit" if back == "edit" else "patient-detail", patient.pk)

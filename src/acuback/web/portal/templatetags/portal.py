@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from acuback.web.clinics.models import Patient
+from acuback.web.portal.service import portal_status
+
+register = template.Library()
+
+
+@register.inclusion_tag("portal/_staff_card.html", takes_context=True)
+def portal_access(
+    context: dict[str, Any], patient: Patient, back: str = "detail"
+) -> dict[str, Any]:
+    """The patient's portal access and the invitation button, for the staff pages."""
+    return {
+        "patient": patient,
+        "status": portal_status(patient),
+        "back": back,
+        "csrf_token": context.get("csrf_token"),
+    }
