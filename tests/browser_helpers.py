@@ -41,3 +41,17 @@ def check_page(page: Any, name: str) -> None:
     assert not CODE.findall(text), (name, CODE.findall(text)[:5])
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow, f"{name} scrolls sideways"
+
+
+def no_serious_accessibility_problem(page: Any) -> None:
+    """axe-core (bundled with axe-playwright-python, nothing downloaded) finds nothing
+    serious or critical on the page as it is now (WCAG 2.2 AA)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in violations
+        if v["impact"] in {"serious", "critical"}
+    ]
+    assert not bad, bad

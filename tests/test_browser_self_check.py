@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 
 from acuback.clinical import self_check
+from tests.browser_helpers import no_serious_accessibility_problem
 
 pytestmark = pytest.mark.browser
 
@@ -30,20 +31,6 @@ def shots_dir() -> Path:
 
 def no_sideways_scroll(page: Any) -> None:
     assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-
-
-def no_serious_accessibility_problem(page: Any) -> None:
-    """axe-core (bundled with axe-playwright-python, nothing downloaded) finds nothing
-    serious or critical."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    violations = Axe().run(page).response["violations"]
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']}"
-        for v in violations
-        if v["impact"] in {"serious", "critical"}
-    ]
-    assert not bad, bad
 
 
 def answer(page: Any, **override: str) -> None:
