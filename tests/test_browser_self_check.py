@@ -54,7 +54,9 @@ def test_a_stranger_with_a_red_flag_and_one_with_a_plain_case(
     url = f"{live_server.url}/self-check/"
     try:
         page.goto(url)
-        assert page.locator("nav").count() == 0
+        # Only the public pages' navigation, and the self-check marked as the page shown.
+        assert page.locator("nav a").count() == 7
+        assert page.locator('nav a[aria-current="page"]').inner_text() == "Self-check"
         no_sideways_scroll(page)
         no_serious_accessibility_problem(page)
         page.screenshot(path=str(out / f"self-check-questions-{size}.png"), full_page=True)
