@@ -57,7 +57,7 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("portal-home")
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "invitation": invitation}
+    context = {"form": form, "invitation": invitation, "clinic": invitation.clinic}
     return render(request, "portal/welcome.html", context, status=status)
 
 
