@@ -77,3 +77,24 @@ def test_the_demo_book_holds_the_course_ahead_a_first_assessment_and_a_home_visi
     assert home.address and home.travel_before_minutes == home.travel_after_minutes == 20
     assert booked.filter(type__kind=Kind.FIRST_ASSESSMENT).count() == 1
     assert booked.count() == course.count() + 2, "nothing is booked twice"
+
+
+@pytest.mark.django_db
+def test_the_demo_patient_signs_in_to_the_portal_with_the_printed_password() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    call_command("load_demo", stdout=out)
+    line = next(x for x in out.getvalue().splitlines() if "Patient (portal)" in x)
+    email, password = line.split()[:2]
+    from acuback.web.care.models import PlanRecord
+
+    patient = PlanRecord.objects.get().patient  # the patient with the demo course
+    assert email == patient.email
+    client = Client()
+    signed_in = client.post("/portal/login/", {"username": email, "password": password})
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/portal/"
+    assert f"Hello, {patient.given_name}" in client.get("/portal/").content.decode()

@@ -321,8 +321,11 @@ DEMO_DETAILS: dict[tuple[str, str], dict[str, str | int]] = {
 }
 
 
-def _demo_passwords() -> dict[str, str]:
-    """Demo passwords are random per install and kept beside the database, never in git."""
+def demo_passwords(*extra: str) -> dict[str, str]:
+    """Demo passwords are random per install and kept beside the database, never in git.
+
+    The staff's are always there; `extra` names other demo sign-ins (a patient's).
+    """
     path = Path(settings.VAR_DIR) / "demo-logins.txt"
     known: dict[str, str] = {}
     if path.exists():
@@ -331,7 +334,7 @@ def _demo_passwords() -> dict[str, str]:
             if name and password:
                 known[name] = password
     changed = False
-    for username, _, _ in DEMO_STAFF:
+    for username in [*(name for name, _, _ in DEMO_STAFF), *extra]:
         if username not in known:
             known[username] = secrets.token_urlsafe(9)
             changed = True
@@ -345,7 +348,7 @@ def _demo_passwords() -> dict[str, str]:
 def load_demo() -> list[DemoLogin]:
     """Create the demo clinics, staff and patients; safe to run any number of times."""
     user_model = get_user_model()
-    passwords = _demo_passwords()
+    passwords = demo_passwords()
     clinics = {
         slug: Clinic.objects.get_or_create(slug=slug, defaults={"name": name})[0]
         for slug, name in DEMO_CLINICS.items()
