@@ -118,8 +118,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # Django's default in-memory test database is a shared-cache one, whose table locks
     # answer concurrent threads with "database table is locked" instead of waiting; a file
-    # behaves like the real database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # behaves like the real database. One file per process, so that two test runs side by
+    # side (two developers, or a run beside a helper's) do not share or delete each other's.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Argon2 first: new and re-saved passwords are hashed with it.
