@@ -222,12 +222,14 @@ def ask_page(result: AskResult, kb: KnowledgeBase) -> dict[str, Any]:
 
 def _guideline(item: EvidenceItem, refs: References, today: date) -> dict[str, Any]:
     due = item.review_due()
+    note = ""
     if item.status == "withdrawn":
         standing = "Withdrawn and replaced"
     elif due is not None and due <= today:
-        standing = (
-            f"Past its review date: its publisher treats a guideline as valid for "
-            f"{item.valid_years} years, so this one only until {spoken(due)}"
+        standing = "Past its review date"
+        note = (
+            f"Its publisher treats a guideline as valid for {item.valid_years} years after "
+            f"publication, so this one only until {spoken(due)}."
         )
     else:
         standing = "Current"
@@ -239,6 +241,7 @@ def _guideline(item: EvidenceItem, refs: References, today: date) -> dict[str, A
         "position": POSITION_WORDS[item.position or "no_position"],
         "position_class": (item.position or "no_position").replace("_", "-"),
         "standing": standing,
+        "standing_note": note,
         "current": standing == "Current",
         "text": item.for_patients or "",
         "cite": refs.cite(item.sources),
