@@ -265,9 +265,11 @@ def evidence_page(kb: KnowledgeBase, today: date) -> dict[str, Any]:
         }
         for slug, title, codes in RESEARCH
     ]
+    lead_cite = refs.cite(["mu-2020", "vickers-2018", "macpherson-2004"])
     summary = answer("does-it-work", kb, refs)
     guidelines = [_guideline(kb.evidence[code], refs, today) for code in GUIDELINES]
     return {
+        "lead_cite": lead_cite,
         "summary": summary,
         "research": research,
         "guidelines": guidelines,
@@ -308,6 +310,7 @@ def topic_page(codes: tuple[str, ...], kb: KnowledgeBase) -> dict[str, Any]:
 def home_visits_page(kb: KnowledgeBase) -> dict[str, Any]:
     page = topic_page(("home-visits", "when-to-see-doctor", "what-happens-in-a-session"), kb)
     refs: References = page.pop("refs")
+    page["lead_cite"] = refs.cite(["000_8db77b63525bdbd8.txt"])
     page["references"] = refs.listed()
     return page
 
@@ -315,6 +318,7 @@ def home_visits_page(kb: KnowledgeBase) -> dict[str, Any]:
 def costs_page(kb: KnowledgeBase) -> dict[str, Any]:
     page = topic_page(("cost-and-insurance", "how-many-sessions"), kb)
     refs: References = page.pop("refs")
+    page["lead_cite"] = refs.cite(["001_8feff73504b1d674.txt"])
     medicare = kb.evidence["ev-cms-ncd-2020"]
     page["medicare"] = {
         "name": "US Medicare",
