@@ -174,3 +174,62 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
+
+
+class TimeOfDay(models.TextChoices):
+    ANY = "any", "Any time"
+    MORNING = "morning", "Morning"
+    AFTERNOON = "afternoon", "Afternoon"
+
+
+class RequestStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting for the clinic"
+    BOOKED = "booked", "Booked"
+    DECLINED = "declined", "Declined"
+
+
+class HomeVisitRequest(models.Model):
+    """A patient asks for a home visit from the portal; the clinic books it or declines it.
+
+    The patient does not book a home visit directly: travel and the practitioner's round
+    are the clinic's to judge.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="home_visit_requests"
+    )
+    address = models.TextField()
+    earliest = models.DateField(help_text="The first day that suits the patient")
+    latest = models.DateField(null=True, blank=True, help_text="The last day that suits")
+    time_of_day = models.CharField(max_length=10, choices=TimeOfDay.choices, default=TimeOfDay.ANY)
+    note = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.WAITING
+    )
+    appointment = models.OneToOneField(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decline_reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latest__isnull=True)
+                | models.Q(latest__gte=models.F("earliest")),
+                name="home_visit_request_latest_after_earliest",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Home visit request of {self.patient}"

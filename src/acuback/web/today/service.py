@@ -27,8 +27,9 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from acuback.web.appointments import patient_booking
 from acuback.web.appointments import service as book
-from acuback.web.appointments.models import Appointment, Status
+from acuback.web.appointments.models import Appointment, HomeVisitRequest, Status
 from acuback.web.care import service as care
 from acuback.web.care.models import (
     AdverseEvent,
@@ -78,6 +79,8 @@ class Today:
     practitioner: User | None
     appointments: list[Appointment]
     without_email: list[reminders.Unreminded]
+    # Asked for from the portal; anyone at the clinic may book or decline one.
+    home_visit_requests: list[HomeVisitRequest] = field(default_factory=list)
     reviews_due: list[ReviewDue] = field(default_factory=list)
     adverse_events: list[AdverseEvent] = field(default_factory=list)
     approvals: list[ApprovalAwaited] = field(default_factory=list)
@@ -107,6 +110,7 @@ def today_for(membership: Membership, *, mine: bool, now: datetime | None = None
         practitioner=who,
         appointments=list(book.appointments_between(clinic, day, day, who)),
         without_email=reminders.without_email(clinic, now, who.pk if who else None),
+        home_visit_requests=list(patient_booking.waiting_requests(clinic)),
     )
     if clinical:
         plans = active_plans(clinic, who)
