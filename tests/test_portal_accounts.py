@@ -120,7 +120,6 @@ def test_weak_or_mismatched_passwords_are_refused_with_a_message(
     [
         ("no_email", "Add the patient's email address"),
         ("staff_email", "Another account already uses this email address"),
-        ("has_account", "already has a portal account"),
     ],
 )
 def test_invitation_refused_with_a_reason(
@@ -130,10 +129,6 @@ def test_invitation_refused_with_a_reason(
     if setup == "staff_email":
         patient.email = "ALICE"  # a staff username, in another case
         clinics["practitioner"].email = "alice@example.org"
-    elif setup == "has_account":
-        patient.email = "ada@example.org"
-        user = User.objects.create_user("ada@example.org", password=PASSWORD)
-        PatientAccount.objects.create(user=user, patient=patient, clinic=patient.clinic)
     with pytest.raises(service.InvitationRefused, match=message):
         service.invite(clinics["home"], patient, clinics["colleague"])
 
@@ -215,3 +210,25 @@ def test_invitation_email_is_written_to_the_mail_folder_by_default(
     client.post(f"/patients/{patient.pk}/portal-invite/")
     written = "".join(p.read_text() for p in tmp_path.iterdir())
     assert "/portal/welcome/" in written and "ada@example.org" in written
+
+
+def test_a_forgotten_password_is_replaced_through_the_clinic(
+    client: Client, portal: dict[str, Any]
+) -> None:
+    patient = portal["patient"]
+    patient.email = "ada.new@example.org"  # the address changed since the account began
+    patient.save()
+    client.force_login(portal["colleague"])
+    shown = client.get(f"/patients/{patient.pk}/edit/").content.decode()
+    assert "Send a link to choose a new password" in shown
+    client.post(f"/patients/{patient.pk}/portal-invite/", {"next": "edit"})
+    assert "choose a new password" in mail.outbox[-1].body
+    token = re.search(r"/portal/welcome/(\S+)/", mail.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    client.logout()
+    assert b"Save my new password" in client.get(f"/portal/welcome/{token}/").content
+    client.post(f"/portal/welcome/{token}/", {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert PatientAccount.objects.filter(patient=patient).count() == 1
+    user = User.objects.get(pk=portal["ada"].pk)
+    assert user.username == "ada.new@example.org" and user.check_password(NEW_PASSWORD)
+    assert Client().login(username="ada.new@example.org", password=NEW_PASSWORD)
+    assert not Client().login(username="ada@example.org", password=PASSWORD)

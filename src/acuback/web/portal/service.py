@@ -70,12 +70,14 @@ def _email_taken(email: str, patient: Patient) -> bool:
 def invite(
     clinic: Clinic, patient: Patient, by: User, now: datetime | None = None
 ) -> tuple[Invitation, str]:
-    """A new invitation and its secret; any earlier unused invitation stops working."""
+    """A new invitation and its secret; any earlier unused invitation stops working.
+
+    For a patient who already has an account, the link chooses a new password: that is
+    how a forgotten password is replaced, through the clinic that knows the patient.
+    """
     now = now or timezone.now()
     if patient.clinic_id != clinic.pk:
         raise InvitationRefused("This patient is not registered at your clinic.")
-    if PatientAccount.objects.filter(patient=patient).exists():
-        raise InvitationRefused("This patient already has a portal account.")
     email = patient.email.strip()
     if not email:
         raise InvitationRefused(
@@ -107,6 +109,7 @@ def send_invitation(invitation: Invitation, link: str) -> None:
         "patient": invitation.patient,
         "clinic": invitation.clinic,
         "link": link,
+        "new_password": PatientAccount.objects.filter(patient=invitation.patient).exists(),
         "expires_at": timezone.localtime(invitation.expires_at),
     }
     EmailMessage(
@@ -141,8 +144,11 @@ def open_invitation(token: str, now: datetime | None = None) -> Invitation:
 
 
 def new_patient_user(invitation: Invitation) -> User:
-    """The user an accepted invitation creates (unsaved), for checking the password."""
+    """The user an accepted invitation creates or updates (unsaved), to check the password."""
     patient = invitation.patient
+    account = PatientAccount.objects.select_related("user").filter(patient=patient).first()
+    if account is not None:
+        return account.user
     return User(
         username=invitation.email.lower(),
         email=invitation.email,
@@ -152,26 +158,28 @@ def new_patient_user(invitation: Invitation) -> User:
 
 
 def accept(token: str, password: str, now: datetime | None = None) -> User:
-    """Create the patient's account with the chosen password; the link then stops working."""
+    """Create the patient's account, or give it a new password; the link then stops working.
+
+    The sign-in name follows the address the invitation went to, so a patient whose email
+    changed signs in with the new one.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         invitation = open_invitation(token, now)
         # Locked and read again so that two tabs submitting at once make one account.
         Invitation.objects.select_for_update().filter(pk=invitation.pk).get()
         invitation = open_invitation(token, now)
-        if (
-            _email_taken(invitation.email, invitation.patient)
-            or PatientAccount.objects.filter(patient=invitation.patient).exists()
-        ):
+        if _email_taken(invitation.email, invitation.patient):
             raise InvitationNotValid(
-                "An account already exists for this email address. Sign in, or ask the "
-                "clinic for help."
+                "Another account already uses this email address. Ask the clinic for help."
             )
         user = new_patient_user(invitation)
+        user.username = invitation.email.lower()
+        user.email = invitation.email
         user.set_password(password)
         user.save()
-        PatientAccount.objects.create(
-            user=user, patient=invitation.patient, clinic=invitation.clinic
+        PatientAccount.objects.get_or_create(
+            patient=invitation.patient, defaults={"user": user, "clinic": invitation.clinic}
         )
         invitation.used_at = now
         invitation.save(update_fields=["used_at"])
@@ -192,15 +200,19 @@ class PortalStatus:
 def portal_status(patient: Patient, now: datetime | None = None) -> PortalStatus:
     now = now or timezone.now()
     account = PatientAccount.objects.select_related("user").filter(patient=patient).first()
-    if account is not None:
-        return PortalStatus(True, account.user.last_login, None, False, "")
     pending = (
         Invitation.objects.filter(patient=patient, used_at__isnull=True, expires_at__gt=now)
         .order_by("-created")
         .first()
     )
     why_not = "" if patient.email.strip() else "Add an email address to invite this patient."
-    return PortalStatus(False, None, pending.expires_at if pending else None, not why_not, why_not)
+    return PortalStatus(
+        has_account=account is not None,
+        signed_in_last=account.user.last_login if account else None,
+        invited_until=pending.expires_at if pending else None,
+        can_invite=not why_not,
+        why_not=why_not,
+    )
 
 
 def is_staff_user(user: AbstractBaseUser | AnonymousUser) -> bool:

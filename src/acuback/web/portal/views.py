@@ -42,9 +42,9 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
         invitation = service.open_invitation(token)
     except service.InvitationNotValid as refused:
         return render(request, "portal/invitation_invalid.html", {"why": str(refused)}, status=410)
-    form = ChoosePasswordForm(
-        service.new_patient_user(invitation), request.POST if request.method == "POST" else None
-    )
+    user = service.new_patient_user(invitation)
+    has_account = user.pk is not None  # the link replaces a forgotten password
+    form = ChoosePasswordForm(user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             user = service.accept(token, form.cleaned_data["password2"])
@@ -52,12 +52,18 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
             return render(
                 request, "portal/invitation_invalid.html", {"why": str(refused)}, status=410
             )
-        record(request, Action.CREATE, "portal account created from invitation",
+        what = "portal password chosen" if has_account else "portal account created"
+        record(request, Action.CHANGE if has_account else Action.CREATE, what,
                clinic=invitation.clinic, patient_id=invitation.patient_id, user=user)  # fmt: skip
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("portal-home")
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "invitation": invitation, "clinic": invitation.clinic}
+    context = {
+        "form": form,
+        "invitation": invitation,
+        "clinic": invitation.clinic,
+        "has_account": has_account,
+    }
     return render(request, "portal/welcome.html", context, status=status)
 
 
