@@ -207,6 +207,11 @@ class Finding(Entry):
     whole_limb: bool = Field(
         default=False, description="A local finding that covers the whole limb on its side"
     )
+    for_patients: str | None = Field(
+        default=None,
+        min_length=3,
+        description="Its name in a patient's words where the label is a clinical term",
+    )
 
 
 class ContraindicationClass(StrEnum):
@@ -234,6 +239,11 @@ class Contraindication(Entry):
     triggered_by: list[Code] = Field(min_length=1, description="Finding codes")
     excludes: Exclusions = Field(default_factory=Exclusions)
     note: str | None = None
+    for_patients: str | None = Field(
+        default=None,
+        min_length=10,
+        description="What changes in the patient's treatment and why, in plain words",
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
