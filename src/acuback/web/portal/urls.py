@@ -1,6 +1,6 @@
 from django.urls import path
 
-from acuback.web.portal import staff_views, views
+from acuback.web.portal import appointment_staff_views, appointment_views, staff_views, views
 from acuback.web.portal.plan_views import my_plan, one_plan, plan_pdf
 
 urlpatterns = [
@@ -10,6 +10,24 @@ urlpatterns = [
     path("portal/", views.home, name="portal-home"),
     path("patients/<int:patient_id>/portal-invite/", staff_views.invite, name="portal-invite"),
 ]
+
+# The patient's appointments, and the clinic's answer to a home-visit request.
+urlpatterns += [
+    path("portal/appointments/", appointment_views.appointments, name="portal-appointments"),
+    path("portal/appointments/calendar.ics", appointment_views.all_ics,
+         name="portal-appointments-ics"),
+    path("portal/appointments/book/", appointment_views.book, name="portal-appointment-book"),
+    path("portal/appointments/book/confirm/", appointment_views.confirm,
+         name="portal-appointment-confirm"),
+    path("portal/appointments/home-visit/", appointment_views.home_visit,
+         name="portal-home-visit"),
+    path("portal/appointments/<int:appointment_id>/ics/", appointment_views.appointment_ics,
+         name="portal-appointment-ics"),
+    path("portal/appointments/<int:appointment_id>/cancel/", appointment_views.cancel,
+         name="portal-appointment-cancel"),
+    path("appointments/home-visit-requests/<int:request_id>/",
+         appointment_staff_views.home_visit_request, name="home-visit-request"),
+]  # fmt: skip
 
 # The patient's plan in plain words, and the same as a PDF.
 urlpatterns += [
