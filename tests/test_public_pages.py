@@ -307,3 +307,18 @@ def test_costs_name_the_cover_rules_with_their_sources() -> None:
     assert KB.faq["cost-and-insurance"].description in text
     assert "up to 12 visits in 90 days, 8 more if you are improving" in text
     assert "In force since 21 Jan 2020. Source: CMS NCD 30.3.3" in text
+
+
+def test_the_evidence_schema_checks_its_new_fields() -> None:
+    from pydantic import ValidationError
+
+    from acuback.knowledge.schema import EvidenceItem
+
+    base = KB.evidence["ev-acp-2017"].model_dump(by_alias=True)
+    with pytest.raises(ValidationError, match="updated lies before published"):
+        EvidenceItem.model_validate({**base, "updated": date(2016, 1, 1)})
+    with pytest.raises(ValidationError):
+        EvidenceItem.model_validate({**base, "valid_years": 0})
+    leap = EvidenceItem.model_validate({**base, "published": date(2016, 2, 29)})
+    assert leap.review_due() == date(2021, 2, 28)
+    assert KB.evidence["ev-who-2023"].review_due() is None
