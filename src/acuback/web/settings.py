@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "acuback.web.today",
     "acuback.web.public",
     "acuback.web.portal",
+    "acuback.web.checkins",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Background work (appointment reminders) is queued in the database and run by
 # `acuback worker`, which `make run` starts beside the server.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The address links in emails sent by the worker (check-ins) start with.
+ACUBACK_SITE_URL = os.environ.get("ACUBACK_SITE_URL", "http://127.0.0.1:8000")
 
 # Email: SMTP when ACUBACK_SMTP_HOST is set, otherwise one file per message in VAR_DIR/mail.
 DEFAULT_FROM_EMAIL = os.environ.get("ACUBACK_EMAIL_FROM", "acuback@localhost")

@@ -34,6 +34,7 @@ from acuback.web.care.models import (
     ScoreRecord,
     SessionRecord,
 )
+from acuback.web.checkins import service as checkins
 from acuback.web.clinics.models import Clinic, Patient
 
 M = TypeVar("M", bound=models.Model)
@@ -290,6 +291,8 @@ def close_session(session: SessionRecord, user: User) -> SessionRecord:
         )
     session.closed = timezone.now()
     session.save(update_fields=["closed"])
+    # The patient's check-in a day later (one per session, queued once this commits).
+    checkins.session_closed(session)
     # Pain before needling is the course's outcome measure; the score after shows only
     # the session's immediate effect, so it stays on the session record.
     if session.nrs_before is not None:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from acuback.web.checkins import views as check_in_views
 from acuback.web.portal import appointment_staff_views, appointment_views, staff_views, views
 from acuback.web.portal.plan_views import my_plan, one_plan, plan_pdf
 
@@ -34,4 +35,10 @@ urlpatterns += [
     path("portal/plan/", my_plan, name="portal-plan"),
     path("portal/plans/<int:plan_id>/", one_plan, name="portal-plan-one"),
     path("portal/plans/<int:plan_id>/pdf/", plan_pdf, name="portal-plan-pdf"),
+]
+
+# The check-in after a session: the patient's answers, and the practitioner's "seen".
+urlpatterns += [
+    path("portal/check-ins/<int:check_in_id>/", check_in_views.check_in, name="portal-check-in"),
+    path("check-ins/<int:check_in_id>/seen/", check_in_views.seen, name="check-in-seen"),
 ]

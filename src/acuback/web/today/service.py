@@ -15,6 +15,8 @@ The rules, in the words the page uses:
   and the doctor has not advised against acupuncture.
 - A course is active while it is the patient's newest plan and not every planned session
   has been charted; it needs a next appointment when no booked one lies ahead.
+- A check-in needs attention when the patient reported anything beyond mild, or wrote a
+  note, after a session the practitioner charted, until a practitioner marks it seen.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from acuback.web.care.models import (
     ScoreRecord,
     Severity,
 )
+from acuback.web.checkins import service as checkins
 from acuback.web.clinics.models import Clinic, Membership, Patient, Role
 from acuback.web.reminders import service as reminders
 
@@ -85,6 +88,8 @@ class Today:
     adverse_events: list[AdverseEvent] = field(default_factory=list)
     approvals: list[ApprovalAwaited] = field(default_factory=list)
     no_next: list[NoNextAppointment] = field(default_factory=list)
+    check_ins: list[checkins.Attention] = field(default_factory=list)
+    check_ins_not_sent: list[checkins.Unsent] = field(default_factory=list)
 
 
 def is_clinical(membership: Membership) -> bool:
@@ -118,6 +123,9 @@ def today_for(membership: Membership, *, mine: bool, now: datetime | None = None
         page.adverse_events = adverse_events(clinic, who, now)
         page.approvals = approvals_awaited(clinic, who)
         page.no_next = without_next_appointment(plans, now)
+        # The check-ins of sessions they charted: beyond mild, until someone marks them seen.
+        page.check_ins = checkins.needing_attention(clinic, who)
+        page.check_ins_not_sent = checkins.not_sent(clinic, who, now)
     return page
 
 
