@@ -120,7 +120,7 @@ def test_much_worse_pain_and_a_small_bruise_become_adverse_events(
 
     # Only once: a second answer is refused kindly and records nothing more.
     again = client.post(url(check_in), {**NONE, "warning_signs": "yes"}, follow=True)
-    assert "already answered" in again.content.decode()
+    assert "Each check-in is answered once." in again.content.decode()
     assert AdverseEvent.objects.count() == 2
     assert service.pending_check_ins(portal["patient"]) == []
 

@@ -44,8 +44,7 @@ def check_in(request: HttpRequest, patient: Patient, check_in_id: int) -> HttpRe
     reading = service.reading_of(found)
     if reading is not None:
         if request.method == "POST":
-            # A second tab or a resubmission: the first answers stand, and the patient knows.
-            messages.info(request, "You have already answered this check-in. Thank you.")
+            # A second tab or a resubmission: the first answers stand; the page says so.
             return redirect("portal-check-in", check_in_id=found.pk)
         record(request, Action.VIEW, f"check-in {found.pk}", clinic=patient.clinic,
                patient_id=patient.pk)  # fmt: skip
@@ -58,14 +57,14 @@ def check_in(request: HttpRequest, patient: Patient, check_in_id: int) -> HttpRe
         return render(request, "checkins/closed.html", {**context, "why": str(exc)})
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and isinstance(request.user, User):
+        # The answered page thanks the patient itself: no flash message is needed.
         try:
             service.answer(found, request.user, Answers.model_validate(form.cleaned_data))
         except service.CheckInClosed as exc:
-            messages.error(request, str(exc))
-        else:
-            record(request, Action.CREATE, f"check-in {found.pk} answered",
-                   clinic=patient.clinic, patient_id=patient.pk)  # fmt: skip
-            messages.success(request, "Thank you: your answers are saved.")
+            # Answered in another tab, or expired, while this form was open.
+            return render(request, "checkins/closed.html", {**context, "why": str(exc)})
+        record(request, Action.CREATE, f"check-in {found.pk} answered",
+               clinic=patient.clinic, patient_id=patient.pk)  # fmt: skip
         return redirect("portal-check-in", check_in_id=found.pk)
     record(request, Action.VIEW, f"check-in {found.pk} form", clinic=patient.clinic,
            patient_id=patient.pk)  # fmt: skip
