@@ -244,3 +244,39 @@ def test_the_pdf_says_what_the_page_says_with_no_code(portal: dict[str, Any]) ->
     assert AuditEvent.objects.filter(
         action=Action.EXPORT, what=f"portal plan {plan.pk} as PDF"
     ).exists()
+
+
+def _intake_with(finding_code: str) -> dict[str, Any]:
+    """An intake asserting one finding, in the field its kind belongs to."""
+    kb = knowledge_base()
+    answers: dict[str, Any] = {"age": 40, "pain_duration_weeks": 20, "sex": "female"}
+    kind = kb.findings[finding_code].kind
+    if finding_code == "pregnant":
+        answers.update(pregnant=True, pregnancy_weeks=20)
+    elif finding_code == "driving-after-treatment":
+        answers["driving_after_treatment"] = True
+    elif kind in {"skin", "limb"}:
+        answers["local_findings"] = [{"finding": finding_code, "region": "thigh", "side": "right"}]
+    else:
+        field = {"medication": "medications", "device": "devices"}.get(kind, "history")
+        answers[field] = [finding_code]
+    return answers
+
+
+@pytest.mark.parametrize("code", sorted(knowledge_base().contraindications))
+def test_every_contraindication_reads_as_a_plain_sentence_with_no_code(code: str) -> None:
+    from acuback.clinical.screening import screen
+    from acuback.web.portal.plan_text import restrictions
+
+    kb = knowledge_base()
+    ci = kb.contraindications[code]
+    intake = read_intake(_intake_with(ci.triggered_by[0]), kb)
+    lines = restrictions(intake, screen(intake, kb), kb)
+    assert lines, code
+    for line in lines:
+        assert line[:1].isupper() and line.endswith("."), line
+        no_codes(line)
+    if ci.for_patients:
+        assert ci.for_patients in lines
+    if intake.local_findings:
+        assert lines[0].startswith("No needles or heat in your right "), lines[0]
