@@ -249,6 +249,10 @@ def test_a_patient_books_a_free_time_linked_to_their_plan(portal: dict[str, Any]
     assert booked.created_by == portal["ada"]
     assert booked.plan == plan and booked.address == ""
     assert AuditEvent.objects.filter(what=f"appointment {booked.pk} booked by patient").exists()
+    # Reminders follow as for a booking by staff.
+    from acuback.web.reminders import service as reminders
+
+    assert (booked.pk, booked.starts_at) in reminders.queued()
 
 
 def test_a_taken_time_says_so_and_shows_fresh_times(portal: dict[str, Any]) -> None:
