@@ -155,6 +155,11 @@ class AdverseEvent(ClinicRecord):
         return f"{self.get_severity_display()} adverse event"
 
 
+class ScoreSource(models.TextChoices):
+    CLINIC = "clinic", "Recorded by the clinic"
+    PATIENT = "patient", "Reported by the patient"
+
+
 class ScoreRecord(ClinicRecord):
     instrument = models.CharField(max_length=30, help_text="Knowledge-base instrument code")
     value = models.DecimalField(max_digits=5, decimal_places=1)
@@ -162,6 +167,11 @@ class ScoreRecord(ClinicRecord):
     session = models.ForeignKey(
         SessionRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="scores"
     )
+    # A patient's own diary entry (created_by is then the patient's user). The course's
+    # outcome is still judged on the clinic's scores only: see care.service.course_scores.
+    source = models.CharField(max_length=10, choices=ScoreSource.choices, default="clinic")
+    # The item ratings a score was computed from (PEG: the three 0-10 ratings), by item code.
+    items = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["day", "id"]
@@ -173,6 +183,16 @@ class ScoreRecord(ClinicRecord):
 class Message(ClinicRecord):
     from_patient = models.BooleanField(default=False)
     body = models.TextField()
+    # When the other side first read it: a practitioner for the patient's messages, the
+    # patient (in the portal) for the clinic's.
+    read_at = models.DateTimeField(null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-created"]

@@ -28,6 +28,7 @@ from acuback.web.care.models import (
     Message,
     PlanRecord,
     ScoreRecord,
+    ScoreSource,
     SessionRecord,
 )
 from acuback.web.care.service import CourseScores
@@ -120,17 +121,31 @@ def schedule(plan: PlanRecord) -> list[ScheduleRow]:
     return rows
 
 
-def outcome_charts(series: CourseScores) -> list[str]:
+def outcome_charts(
+    series: CourseScores,
+    reported: CourseScores | None = None,
+    reported_label: str = "Reported by the patient",
+) -> list[str]:
+    """One chart per instrument: the clinic's scores, and beside them the patient's diary.
+
+    The important-change lines sit around the clinic's baseline; only an instrument the
+    clinic never scored takes the diary's first rating as its baseline.
+    """
     kb = knowledge_base()
+    reported = reported or {}
     charts = []
-    for code, points in series.items():
+    for code in [*series, *(c for c in reported if c not in series)]:
         instrument = kb.instruments[code]
-        important = important_change(kb.threshold_for(code), points[0][1])
+        points, diary = series.get(code, []), reported.get(code, [])
+        important = important_change(kb.threshold_for(code), (points or diary)[0][1])
         charts.append(
             outcome_chart(
-                ChartSeries(code, instrument.label, instrument.maximum, points, important)
+                ChartSeries(
+                    code, instrument.label, instrument.maximum, points, important,
+                    reported=diary, reported_label=reported_label,
+                )
             )
-        )
+        )  # fmt: skip
     return charts
 
 
@@ -185,13 +200,15 @@ def timeline(patient: Patient) -> list[TimelineEntry]:
     # A session's pain before needling is shown on its session, not a second time.
     kb = knowledge_base()
     for score in ScoreRecord.objects.filter(patient=patient, session__isnull=True):
+        by_patient = score.source == ScoreSource.PATIENT
         entries.append(
             TimelineEntry(
                 score.day,
                 score.created,
                 "score",
                 score.pk,
-                kb.instruments[score.instrument].label,
+                kb.instruments[score.instrument].label
+                + (" (reported by the patient)" if by_patient else ""),
                 f"{score.value:g}",
             )
         )
@@ -233,8 +250,8 @@ def export_patient(patient: Patient) -> dict[str, Any]:
         "plans": rows(PlanRecord, "intake_id", "start", "course_json"),
         "sessions": rows(SessionRecord, *SESSION_FIELDS),
         "adverse_events": rows(AdverseEvent, "session_id", "severity", "description", "follow_up"),
-        "scores": rows(ScoreRecord, "instrument", "value", "day", "session_id"),
-        "messages": rows(Message, "from_patient", "body"),
+        "scores": rows(ScoreRecord, "instrument", "value", "day", "session_id", "source", "items"),
+        "messages": rows(Message, "from_patient", "body", "read_at"),
     }
 
 

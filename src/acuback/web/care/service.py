@@ -32,6 +32,7 @@ from acuback.web.care.models import (
     Message,
     PlanRecord,
     ScoreRecord,
+    ScoreSource,
     SessionRecord,
 )
 from acuback.web.checkins import service as checkins
@@ -350,13 +351,22 @@ def record_score(
 CourseScores = dict[str, list[tuple[date, float]]]
 
 
-def course_scores(patient: Patient, plan: PlanRecord | None = None) -> CourseScores:
+def course_scores(
+    patient: Patient, plan: PlanRecord | None = None, source: str = ScoreSource.CLINIC
+) -> CourseScores:
     """Scores by instrument, oldest first; with a plan, only those of its course.
 
     A course is judged on its own scores, from its intake or its start if earlier: an
     earlier course's baseline would flatter it.
+
+    Only the clinic's scores by default, because these feed `outcome_for`: the course is
+    judged on pain before needling and the review questionnaires, taken the same way each
+    time. The patient's diary (`source="patient"`) is drawn beside them on the charts
+    but never decides continue or stop: ratings at home, at any hour and as often as
+    the patient likes, would replace the clinic's baseline or latest score and weigh
+    the series by how often someone writes.
     """
-    scores = ScoreRecord.objects.filter(patient=patient)
+    scores = ScoreRecord.objects.filter(patient=patient, source=source)
     if plan is not None:
         began = min(timezone.localdate(plan.intake.created), plan.start)
         scores = scores.filter(day__gte=began)

@@ -146,6 +146,10 @@ class ChartSeries:
     maximum: float
     points: Sequence[tuple[date, float]]
     important_change: float  # points of improvement that count, at this baseline
+    # The patient's own diary ratings, drawn as a separate line: never the baseline
+    # while the clinic has a score, and never part of the engine's decision.
+    reported: Sequence[tuple[date, float]] = ()
+    reported_label: str = "Reported by the patient"
 
 
 _SCRIPT = re.compile(r"<script.*?</script>", re.DOTALL)
@@ -156,7 +160,7 @@ _STYLE = Style(
     foreground="#1d2a33",
     foreground_strong="#1d2a33",
     foreground_subtle="#8a979f",
-    colors=("#1f6f8b", "#2e7d4f", "#a12622"),
+    colors=("#1f6f8b", "#2e7d4f", "#a12622", "#8a4b00"),
     font_family="system-ui, sans-serif",
     title_font_size=16,
     label_font_size=13,
@@ -169,6 +173,9 @@ _STYLE = Style(
     guide_stroke_dasharray="0",
     major_guide_stroke_dasharray="0",
 )
+# Colours go to series in the order they are added: with no clinic score (a diary-only
+# instrument) the clinic's series is left out and the others keep their colours.
+_DIARY_ONLY_STYLE = Style(**{**vars(_STYLE), "colors": _STYLE.colors[1:]})
 
 
 def _day(value: date) -> str:
@@ -181,14 +188,14 @@ def outcome_chart(series: ChartSeries) -> str:
     Drawn by pygal as static SVG; its JavaScript is left out (tooltips are not needed
     and the page serves no third-party script).
     """
-    if not series.points:
+    if not series.points and not series.reported:
         return ""
-    days = [d for d, _ in series.points]
-    baseline = series.points[0][1]
+    days = sorted(d for d, _ in [*series.points, *series.reported])
+    baseline = (series.points or series.reported)[0][1]
     better = max(baseline - series.important_change, 0)
     worse = min(baseline + series.important_change, series.maximum)
     chart = pygal.DateLine(
-        style=_STYLE,
+        style=_STYLE if series.points else _DIARY_ONLY_STYLE,
         width=640,
         height=330,
         js=[],
@@ -208,9 +215,17 @@ def outcome_chart(series: ChartSeries) -> str:
         truncate_legend=-1,
     )
     chart.title = series.label
-    chart.add("Score", [(d, v) for d, v in series.points])
-    # With one score so far the lines still need a length to be seen: a week.
-    span = [days[0], max(days[-1], days[0] + timedelta(days=7))]
+    if series.points:
+        chart.add(
+            "Recorded at the clinic" if series.reported else "Score",
+            [(d, v) for d, v in series.points],
+        )
+    # With one score so far the lines still need a length to be seen: a week. With a
+    # diary the lines run a little past the last day, so its printed value fits.
+    end = days[-1] + (
+        max(timedelta(days=2), (days[-1] - days[0]) * 0.15) if series.reported else timedelta()
+    )
+    span = [days[0], max(end, days[0] + timedelta(days=7))]
     chart.add(
         f"Important improvement: {better:g} or lower",
         [(d, better) for d in span],
@@ -225,6 +240,13 @@ def outcome_chart(series: ChartSeries) -> str:
         print_values=False,
         stroke_style={"dasharray": "3,5", "width": 3},
     )
+    if series.reported:
+        chart.add(
+            series.reported_label,
+            [(d, v) for d, v in series.reported],
+            dots_size=4,
+            stroke_style={"width": 2},
+        )
     svg = _SCRIPT.sub("", chart.render(is_unicode=True))
     label = escape(
         f"{series.label} over time; between the dashed lines the change is too small to matter"

@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from acuback.clinical.base import InputError
@@ -27,9 +28,10 @@ from acuback.knowledge.loader import knowledge_base
 from acuback.web.audit.models import Action
 from acuback.web.audit.service import record
 from acuback.web.care import forms, presenters, service
-from acuback.web.care.models import IntakeRecord, PlanRecord, SessionRecord
+from acuback.web.care.models import IntakeRecord, PlanRecord, ScoreSource, SessionRecord
 from acuback.web.clinics import service as clinics
 from acuback.web.clinics.models import Clinic, Patient, Role
+from acuback.web.portal import message_service as conversations
 
 View = Callable[..., HttpResponse]
 POINT_ROLES = ("local", "adjacent", "distal", "auricular")
@@ -113,12 +115,15 @@ def _patient_page(
     viewed(request, f"patient {patient.pk}", patient)
     plan = PlanRecord.objects.filter(patient=patient).first()
     scores = service.course_scores(patient, plan)
+    diary = service.course_scores(patient, plan, source=ScoreSource.PATIENT)
     context = {
         "patient": patient,
         "clinical": True,
         "timeline": presenters.timeline(patient),
-        "charts": presenters.outcome_charts(scores),
+        "charts": presenters.outcome_charts(scores, diary),
         "outcome": service.outcome_for(scores, plan),
+        # Opening the page reads the patient's messages (they are marked as read).
+        "conversation": conversations.open_for_clinic(patient, staff(request)),
         "plan": plan,
         "score_form": score_form or forms.ScoreForm(initial={"day": date.today()}),
         "message_form": message_form or forms.MessageForm(),
@@ -155,7 +160,11 @@ def message_create(request: HttpRequest, clinic: Clinic, patient_id: int) -> Htt
         return _patient_page(request, patient, message_form=form, status=400)
     message = service.record_message(clinic, patient, staff(request), form.cleaned_data["body"])
     changed(request, Action.CREATE, f"message {message.pk}", patient)
-    messages.success(request, "Message saved to the record.")
+    link = request.build_absolute_uri(reverse("portal-messages"))
+    if conversations.notify_patient(message, link):
+        messages.success(request, "Message sent: the patient was emailed to sign in and read it.")
+    else:
+        messages.success(request, "Message saved to the record; no email notice was sent.")
     return redirect("patient-detail", patient_id=patient.pk)
 
 
@@ -336,7 +345,9 @@ def _plan_page(
             "reviews": reviews,
             "review_due": any(r.due for r in reviews),
             "outcome": service.outcome_for(scores, plan),
-            "charts": presenters.outcome_charts(scores),
+            "charts": presenters.outcome_charts(
+                scores, service.course_scores(plan.patient, plan, source=ScoreSource.PATIENT)
+            ),
         },
         status=status,
     )

@@ -2,6 +2,8 @@ from django.urls import path
 
 from acuback.web.checkins import views as check_in_views
 from acuback.web.portal import appointment_staff_views, appointment_views, staff_views, views
+from acuback.web.portal import diary_views as diary_views
+from acuback.web.portal import message_views as message_views
 from acuback.web.portal.plan_views import my_plan, one_plan, plan_pdf
 
 urlpatterns = [
@@ -30,6 +32,12 @@ urlpatterns += [
          appointment_staff_views.home_visit_request, name="home-visit-request"),
 ]  # fmt: skip
 
+# The check-in after a session: the patient's answers, and the practitioner's "seen".
+urlpatterns += [
+    path("portal/check-ins/<int:check_in_id>/", check_in_views.check_in, name="portal-check-in"),
+    path("check-ins/<int:check_in_id>/seen/", check_in_views.seen, name="check-in-seen"),
+]
+
 # The patient's plan in plain words, and the same as a PDF.
 urlpatterns += [
     path("portal/plan/", my_plan, name="portal-plan"),
@@ -37,8 +45,11 @@ urlpatterns += [
     path("portal/plans/<int:plan_id>/pdf/", plan_pdf, name="portal-plan-pdf"),
 ]
 
-# The check-in after a session: the patient's answers, and the practitioner's "seen".
+# The pain diary and the messages between the patient and the clinic.
 urlpatterns += [
-    path("portal/check-ins/<int:check_in_id>/", check_in_views.check_in, name="portal-check-in"),
-    path("check-ins/<int:check_in_id>/seen/", check_in_views.seen, name="check-in-seen"),
-]
+    path("portal/diary/", diary_views.diary_page, name="portal-diary"),
+    path("portal/diary/<int:score_id>/", diary_views.diary_entry, name="portal-diary-entry"),
+    path("portal/diary/<int:score_id>/delete/", diary_views.diary_delete,
+         name="portal-diary-delete"),
+    path("portal/messages/", message_views.messages_page, name="portal-messages"),
+]  # fmt: skip

@@ -15,6 +15,9 @@ The rules, in the words the page uses:
   and the doctor has not advised against acupuncture.
 - A course is active while it is the patient's newest plan and not every planned session
   has been charted; it needs a next appointment when no booked one lies ahead.
+- Messages from patients wait until a practitioner or admin opens the patient's page; they
+  are the whole clinic's, as a patient writes to the clinic, so "my work" shows them too.
+  The patient's own diary entries never count as a review's score.
 - A check-in needs attention when the patient reported anything beyond mild, or wrote a
   note, after a session the practitioner charted, until a practitioner marks it seen.
 """
@@ -40,10 +43,12 @@ from acuback.web.care.models import (
     IntakeRecord,
     PlanRecord,
     ScoreRecord,
+    ScoreSource,
     Severity,
 )
 from acuback.web.checkins import service as checkins
 from acuback.web.clinics.models import Clinic, Membership, Patient, Role
+from acuback.web.portal import message_service as conversations
 from acuback.web.reminders import service as reminders
 
 RECENT_ADVERSE_DAYS = 7
@@ -88,6 +93,7 @@ class Today:
     adverse_events: list[AdverseEvent] = field(default_factory=list)
     approvals: list[ApprovalAwaited] = field(default_factory=list)
     no_next: list[NoNextAppointment] = field(default_factory=list)
+    unread_messages: list[conversations.Unread] = field(default_factory=list)
     check_ins: list[checkins.Attention] = field(default_factory=list)
     check_ins_not_sent: list[checkins.Unsent] = field(default_factory=list)
 
@@ -123,6 +129,7 @@ def today_for(membership: Membership, *, mine: bool, now: datetime | None = None
         page.adverse_events = adverse_events(clinic, who, now)
         page.approvals = approvals_awaited(clinic, who)
         page.no_next = without_next_appointment(plans, now)
+        page.unread_messages = conversations.unread_in_clinic(clinic)
         # The check-ins of sessions they charted: beyond mild, until someone marks them seen.
         page.check_ins = checkins.needing_attention(clinic, who)
         page.check_ins_not_sent = checkins.not_sent(clinic, who, now)
@@ -151,7 +158,9 @@ def active_plans(clinic: Clinic, who: User | None) -> list[PlanRecord]:
 
 def reviews_due(plans: list[PlanRecord], day: date) -> list[ReviewDue]:
     last_scores = dict(
-        ScoreRecord.objects.filter(patient_id__in=[p.patient_id for p in plans])
+        ScoreRecord.objects.filter(
+            patient_id__in=[p.patient_id for p in plans], source=ScoreSource.CLINIC
+        )
         .values("patient_id")
         .annotate(last=Max("day"))
         .values_list("patient_id", "last")

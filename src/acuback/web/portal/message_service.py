@@ -1,0 +1,161 @@
+"""The conversation between a patient and their clinic: care.Message rows, both ways.
+
+Who reads them: the patient in the portal, and the clinic's practitioners and admins.
+Not reception: a patient writes about their pain, their medicines, how a session went,
+so a message is part of the clinical record, which reception does not read (the same
+rule as the care pages). The patient page tells the patient so, and to call the clinic
+about bookings.
+
+A patient's message is "unread" until a practitioner or admin opens the patient's page
+(or presses "Mark as read"); the Today page counts the unread ones for the whole clinic,
+because a message is written to the clinic, not to one practitioner. A clinic's message
+is unread until the patient opens their messages page. When the clinic writes, the
+patient gets an email that says only that a message is waiting: the content stays behind
+the sign-in, as email is not a safe place for health details.
+
+Services raise domain errors and build no URLs: the view passes the sign-in link in.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.core.mail import EmailMessage
+from django.db.models import Count, Min
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from acuback.web.care.models import Message
+from acuback.web.clinics.models import Clinic, Patient
+from acuback.web.portal.models import PatientAccount
+
+MAX_LENGTH = 4000
+log = logging.getLogger(__name__)
+
+
+class MessageRefused(Exception):
+    """The message cannot be sent as written; the text says why."""
+
+
+def conversation(patient: Patient) -> list[Message]:
+    """Every message between the patient and the clinic, oldest first (newest last)."""
+    return list(
+        Message.objects.filter(patient=patient)
+        .select_related("created_by")
+        .order_by("created", "id")
+    )
+
+
+def check_body(body: str) -> str:
+    text = body.strip()
+    if not text:
+        raise MessageRefused("Write your message first.")
+    if len(text) > MAX_LENGTH:
+        raise MessageRefused(
+            f"Keep your message to {MAX_LENGTH:,} characters (this one has {len(text):,})."
+        )
+    return text
+
+
+def write_to_clinic(patient: Patient, user: User, body: str) -> Message:
+    return Message.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        created_by=user,
+        from_patient=True,
+        body=check_body(body),
+    )
+
+
+def mark_read_by_patient(patient: Patient, user: User, now: datetime | None = None) -> int:
+    """The patient has opened their messages: the clinic's messages count as read."""
+    return Message.objects.filter(patient=patient, from_patient=False, read_at__isnull=True).update(
+        read_at=now or timezone.now(), read_by=user
+    )
+
+
+def mark_read_by_clinic(patient: Patient, user: User, now: datetime | None = None) -> int:
+    """A practitioner or admin has seen the patient's messages."""
+    return Message.objects.filter(patient=patient, from_patient=True, read_at__isnull=True).update(
+        read_at=now or timezone.now(), read_by=user
+    )
+
+
+def unread_from_patient(patient: Patient) -> list[Message]:
+    return list(
+        Message.objects.filter(patient=patient, from_patient=True, read_at__isnull=True).order_by(
+            "created", "id"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A patient whose messages wait to be read at the clinic."""
+
+    patient: Patient
+    count: int
+    since: datetime
+
+
+def unread_in_clinic(clinic: Clinic) -> list[Unread]:
+    """Patients with unread messages, the longest waiting first."""
+    rows = (
+        Message.objects.filter(clinic=clinic, from_patient=True, read_at__isnull=True)
+        .values("patient_id")
+        .annotate(count=Count("id"), since=Min("created"))
+        .order_by("since", "patient_id")
+    )
+    patients = Patient.objects.in_bulk([row["patient_id"] for row in rows])
+    return [Unread(patients[row["patient_id"]], row["count"], row["since"]) for row in rows]
+
+
+def has_portal(patient: Patient) -> bool:
+    return PatientAccount.objects.filter(patient=patient).exists()
+
+
+def notify_patient(message: Message, link: str) -> bool:
+    """Email the patient that a message waits, without its content.
+
+    True when the notice went out; False when the patient has no portal account or no
+    email address (nothing to send), or when sending failed: the message is saved either
+    way and the patient sees it at their next sign-in.
+    """
+    patient = message.patient
+    account = PatientAccount.objects.select_related("user").filter(patient=patient).first()
+    address = (account.user.email if account else "") or ""
+    if not address:
+        return False
+    context = {"patient": patient, "clinic": message.clinic, "link": link}
+    notice = EmailMessage(
+        subject=f"New message from {message.clinic.name}",
+        body=render_to_string("portal/messages_email.txt", context),
+        to=[address],
+    )
+    try:
+        notice.send()
+    except OSError:
+        # SMTP down or refusing: the message itself is safe in the record.
+        log.exception("message notice for message %s not sent", message.pk)
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class ClinicView:
+    """What the practitioner's patient page shows of the conversation."""
+
+    thread: list[Message]
+    new: frozenset[int]  # the patient's messages unread until this page was opened
+    has_portal: bool
+
+
+def open_for_clinic(patient: Patient, user: User, latest: int = 20) -> ClinicView:
+    """The latest messages for a practitioner or admin; the patient's count as read now."""
+    thread = conversation(patient)[-latest:]
+    new = frozenset(m.pk for m in unread_from_patient(patient))
+    mark_read_by_clinic(patient, user)
+    return ClinicView(thread, new, has_portal(patient))
