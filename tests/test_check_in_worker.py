@@ -144,7 +144,7 @@ def test_after_the_48_hour_window_it_is_not_sent_late_but_marked_missed(
     assert service.pending_check_ins(portal["patient"]) == [check_in]
     # And the clinic sees that none went out.
     (unsent,) = service.not_sent(portal["home"], portal["practitioner"])
-    assert unsent.check_in == check_in and "48 hours" in unsent.reason
+    assert unsent.check_in == check_in and "within 48 hours" in unsent.reason
 
 
 def test_without_a_portal_account_nothing_is_sent_and_the_clinic_sees_why(
@@ -253,3 +253,23 @@ def test_two_workers_at_once_send_one_email(portal: dict[str, Any]) -> None:
         [service.Outcome.SENT] + [service.Outcome.ALREADY_SENT] * (racers - 1)
     )
     assert len(mail.outbox) == 1
+
+
+def test_a_session_charted_days_later_is_asked_about_from_its_own_day(
+    portal: dict[str, Any],
+) -> None:
+    """Closed 5 days after it took place: the 48-hour window is long gone, nothing is queued."""
+    from acuback.web.care import service as care
+    from tests.check_in_helpers import open_session
+
+    session = open_session(portal["patient"], portal["practitioner"])
+    session.day = timezone.localdate() - timedelta(days=5)
+    session.save()
+    care.close_session(session, portal["practitioner"])
+
+    check_in = CheckIn.objects.get(session=session)
+    assert check_in.not_sent == NotSent.MISSED
+    assert check_in.due_at < session.closed - timedelta(days=3)
+    assert tasks() == []
+    (unsent,) = service.not_sent(portal["home"])
+    assert "within 48 hours of the session" in unsent.reason

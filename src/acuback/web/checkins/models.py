@@ -16,7 +16,7 @@ from acuback.web.clinics.models import Clinic, Patient
 
 class NotSent(models.TextChoices):
     NO_ACCOUNT = "no_account", "The patient has no portal account"
-    MISSED = "missed", "The worker came to it after the 48-hour window"
+    MISSED = "missed", "Not sent within 48 hours of the session"
     MAIL_FAILED = "mail_failed", "The email could not be sent"
 
 
@@ -25,7 +25,7 @@ class CheckIn(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="check_ins")
     session = models.OneToOneField(SessionRecord, on_delete=models.CASCADE, related_name="check_in")
     created = models.DateTimeField(auto_now_add=True)
-    due_at = models.DateTimeField(help_text="The session's close + 24 hours")
+    due_at = models.DateTimeField(help_text="The session's end + 24 hours")
     send_by = models.DateTimeField(help_text="After this the email is not sent (48 hours)")
     expires_at = models.DateTimeField(help_text="Answers are accepted until then")
     # Set by the one worker that claims the sending; given back if the email fails.

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -77,20 +77,34 @@ class CheckInClosed(Exception):
 # --- at the session's close --------------------------------------------------------------
 
 
-def session_closed(session: SessionRecord) -> CheckIn:
-    """The session's check-in, created on its first close; queued once the close commits."""
+def session_ended(session: SessionRecord) -> datetime:
+    """When the session ended, as far as the record tells: its close, or the end of its day.
+
+    A session charted days later (or the demo's course) is asked about from its own day,
+    not from the day it was charted.
+    """
     closed = session.closed or timezone.now()
+    day_after = datetime.combine(session.day + timedelta(days=1), time.min)
+    return min(closed, timezone.make_aware(day_after))
+
+
+def session_closed(session: SessionRecord, now: datetime | None = None) -> CheckIn:
+    """The session's check-in, created on its first close; queued once the close commits."""
+    now = now or timezone.now()
+    ended = session_ended(session)
     check_in, created = CheckIn.objects.get_or_create(
         session=session,
         defaults={
             "clinic_id": session.clinic_id,
             "patient_id": session.patient_id,
-            "due_at": closed + DUE_AFTER,
-            "send_by": closed + SEND_WITHIN,
-            "expires_at": closed + ANSWER_WITHIN,
+            "due_at": ended + DUE_AFTER,
+            "send_by": ended + SEND_WITHIN,
+            "expires_at": ended + ANSWER_WITHIN,
+            # Charted after the window: nothing to send, as a late worker would find.
+            "not_sent": NotSent.MISSED if now > ended + SEND_WITHIN else "",
         },
     )
-    if created:
+    if created and not check_in.not_sent:
         # After the commit: a task must never run for a check-in that was rolled back.
         transaction.on_commit(lambda: schedule(check_in))
     return check_in
@@ -315,7 +329,7 @@ def needing_attention(clinic: Clinic, who: User | None = None) -> list[Attention
 
 NOT_SENT_WORDS = {
     NotSent.NO_ACCOUNT: "No check-in went out: the patient has no portal account.",
-    NotSent.MISSED: "No check-in went out: the worker was not running within 48 hours.",
+    NotSent.MISSED: "No check-in went out: it could not be sent within 48 hours of the session.",
     NotSent.MAIL_FAILED: "No check-in went out: the email could not be sent.",
 }
 

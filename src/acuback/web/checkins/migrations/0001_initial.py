@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("created", models.DateTimeField(auto_now_add=True)),
-                ("due_at", models.DateTimeField(help_text="The session's close + 24 hours")),
+                ("due_at", models.DateTimeField(help_text="The session's end + 24 hours")),
                 (
                     "send_by",
                     models.DateTimeField(help_text="After this the email is not sent (48 hours)"),
@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                         blank=True,
                         choices=[
                             ("no_account", "The patient has no portal account"),
-                            ("missed", "The worker came to it after the 48-hour window"),
+                            ("missed", "Not sent within 48 hours of the session"),
                             ("mail_failed", "The email could not be sent"),
                         ],
                         max_length=12,
