@@ -46,6 +46,8 @@ BOOKING_WEEKS = 8
 # A home visit may be asked for up to this far ahead.
 REQUEST_WEEKS = 12
 CANCELLED_BY_PATIENT = "Cancelled by the patient online."
+# Booked, or the patient has arrived and it is under way: not yet in the past.
+STILL_TO_COME = (Status.BOOKED, Status.ARRIVED)
 
 
 class TooLateToCancel(Exception):
@@ -62,7 +64,7 @@ class RequestClosed(Exception):
 def upcoming(patient: Patient, now: datetime | None = None) -> QuerySet[Appointment]:
     now = now or timezone.now()
     return (
-        Appointment.objects.filter(patient=patient, ends_at__gt=now, status=Status.BOOKED)
+        Appointment.objects.filter(patient=patient, ends_at__gt=now, status__in=STILL_TO_COME)
         .select_related("type", "practitioner")
         .order_by("starts_at", "id")
     )
@@ -73,7 +75,7 @@ def past(patient: Patient, now: datetime | None = None, limit: int = 20) -> list
     now = now or timezone.now()
     found = (
         Appointment.objects.filter(patient=patient)
-        .exclude(ends_at__gt=now, status=Status.BOOKED)
+        .exclude(ends_at__gt=now, status__in=STILL_TO_COME)
         .select_related("type", "practitioner")
         .order_by("-starts_at", "-id")
     )
