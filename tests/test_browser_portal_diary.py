@@ -78,6 +78,16 @@ def test_a_diary_entry_reaches_the_chart_and_a_message_the_clinic(
         no_serious_accessibility_problem(page)
         check_page(page, f"portal-diary-{size}")
 
+        # Written today, so it can still be corrected.
+        page.locator(".diary-list li", has_text="Pain 4 out of 10").locator("text=Correct").click()
+        page.wait_for_selector("text=Correct it")
+        no_serious_accessibility_problem(page)
+        check_page(page, f"portal-diary-entry-{size}")
+        page.fill("#id_nrs", "3")
+        page.click("text=Save the correction")
+        page.wait_for_selector("text=Your entry is corrected.")
+        assert "Pain 3 out of 10" in page.inner_text(".diary-list")
+
         page.click(".portal-nav >> text=Messages")
         page.wait_for_url(f"{base}/portal/messages/")
         assert "since Monday's session" in page.inner_text(".conversation")
