@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.contrib.messages import get_messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -75,10 +74,6 @@ def appointments(request: HttpRequest, patient: Patient) -> HttpResponse:
             "past": patient_booking.past(patient, now),
             "requests": patient_booking.requests_of(patient),
             "rules": rules,
-            # Shown by this page as paragraphs: the base template's list of messages has
-            # role="status" on its <ul>, which hides the list from screen readers (axe).
-            "notices": [str(m) for m in get_messages(request)],
-            "messages": None,
         },
     )
 
