@@ -212,3 +212,17 @@ def test_only_the_practitioner_who_charted_it_sees_it_as_theirs(
     assert service.needing_attention(portal["home"], portal["admin"]) == []
     assert len(service.needing_attention(portal["home"])) == 1
     assert service.needing_attention(portal["other"]) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_submissions_at_once_record_one_set_of_answers(portal: dict[str, Any]) -> None:
+    from tests.concurrency import simultaneous
+
+    session = closed_session(portal["patient"], portal["practitioner"])
+    check_in = hours_ago(CheckIn.objects.get(session=session), 25)
+    answers = {**NONE, "pain": "much_worse"}
+    responses = simultaneous(4, lambda c: c.post(url(check_in), answers), user=portal["ada"])
+    assert all(r.status_code in (200, 302) for r in responses)
+    assert AdverseEvent.objects.filter(session=session).count() == 1
+    check_in.refresh_from_db()
+    assert check_in.answered_at is not None
