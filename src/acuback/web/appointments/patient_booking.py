@@ -198,7 +198,7 @@ def free_times(
         for p in who
     }
     found: dict[datetime, FreeTime] = {}
-    for start in service._day_starts(rules, day, slot):  # the book's own slot grid
+    for start in service.day_starts(rules, day, slot):
         trial = slot.at(start)
         try:
             service.check_slot(rules, trial, now)

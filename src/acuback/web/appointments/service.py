@@ -258,7 +258,7 @@ def first_clash(practitioner: User, slot: Slot, exclude: int | None = None) -> A
     return None
 
 
-def _day_starts(rules: BookingRules, day: date, slot: Slot) -> list[datetime]:
+def day_starts(rules: BookingRules, day: date, slot: Slot) -> list[datetime]:
     step = timedelta(minutes=rules.slot_minutes)
     moment, last = at(day, rules.opens), at(day, rules.closes) - timedelta(minutes=slot.minutes)
     starts = []
@@ -292,7 +292,7 @@ def nearest_free(
     for candidate_day in days:
         if best is not None and abs((candidate_day - day).days) > abs((best - wanted).days) + 1:
             break
-        for start in _day_starts(rules, candidate_day, slot):
+        for start in day_starts(rules, candidate_day, slot):
             if start < now or start == wanted:
                 continue
             trial = slot.at(start)
