@@ -273,3 +273,13 @@ def test_a_session_charted_days_later_is_asked_about_from_its_own_day(
     assert tasks() == []
     (unsent,) = service.not_sent(portal["home"])
     assert "within 48 hours of the session" in unsent.reason
+
+
+def test_a_check_in_whose_task_was_lost_is_queued_again_once(portal: dict[str, Any]) -> None:
+    check_in = closed_hours_ago(portal, 1)
+    assert service.schedule_missing() == 0
+    DBTaskResult.objects.all().delete()  # as if the process stopped before the enqueue
+    assert service.schedule_missing() == 1
+    (task,) = tasks()
+    assert task.run_after == check_in.due_at and task.args_kwargs["args"] == [check_in.pk, 1]
+    assert service.schedule_missing() == 0

@@ -116,6 +116,35 @@ def schedule(check_in: CheckIn, attempt: int = 1, at: datetime | None = None) ->
     send_check_in.using(run_after=at or check_in.due_at).enqueue(check_in.pk, attempt)
 
 
+def schedule_missing(now: datetime | None = None) -> int:
+    """Queue every check-in still to send that has no task waiting; how many were queued.
+
+    The task is queued after the close commits; a process that stopped between the two
+    would leave a check-in without one. Meant for the worker's start, as reminders do.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    from acuback.web.checkins.tasks import send_check_in
+
+    now = now or timezone.now()
+    waiting = {
+        int(args_kwargs["args"][0])
+        for args_kwargs in DBTaskResult.objects.filter(
+            task_path=send_check_in.module_path, status="READY"
+        ).values_list("args_kwargs", flat=True)
+    }
+    missing = [
+        check_in
+        for check_in in CheckIn.objects.filter(
+            sent_at__isnull=True, answered_at__isnull=True, not_sent="", send_by__gt=now
+        )
+        if check_in.pk not in waiting
+    ]
+    for check_in in missing:
+        schedule(check_in)
+    return len(missing)
+
+
 # --- the worker --------------------------------------------------------------------------
 
 
