@@ -232,3 +232,22 @@ def test_a_forgotten_password_is_replaced_through_the_clinic(
     assert user.username == "ada.new@example.org" and user.check_password(NEW_PASSWORD)
     assert Client().login(username="ada.new@example.org", password=NEW_PASSWORD)
     assert not Client().login(username="ada@example.org", password=PASSWORD)
+
+
+def test_home_shows_what_is_next_for_the_patient(client: Client, portal: dict[str, Any]) -> None:
+    from acuback.web.care.models import Message
+
+    client.force_login(portal["ada"])
+    assert b"Next for you" not in client.get("/portal/").content
+    Message.objects.create(
+        clinic=portal["home"], patient=portal["patient"], created_by=portal["practitioner"],
+        body="See you on Friday",
+    )  # fmt: skip
+    Message.objects.create(
+        clinic=portal["home"], patient=portal["bea_patient"], created_by=portal["practitioner"],
+        body="Not for Ada",
+    )  # fmt: skip
+    shown = client.get("/portal/").content.decode()
+    assert "A new message from the clinic" in shown
+    client.get("/portal/messages/")  # read
+    assert "new message" not in client.get("/portal/").content.decode()

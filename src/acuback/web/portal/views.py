@@ -13,8 +13,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from acuback.web.appointments import patient_booking
 from acuback.web.audit.models import Action
 from acuback.web.audit.service import record
+from acuback.web.care.models import Message
+from acuback.web.checkins.service import pending_check_ins
 from acuback.web.clinics.models import Patient
 from acuback.web.portal import service
 from acuback.web.portal.access import patient_view
@@ -69,5 +72,15 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
 
 @patient_view
 def home(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """What needs the patient next: a check-in to answer, unread messages, the next visit."""
     record(request, Action.VIEW, "portal home", clinic=patient.clinic, patient_id=patient.pk)
-    return render(request, "portal/home.html", {"patient": patient})
+    context = {
+        "patient": patient,
+        "section": "home",
+        "check_ins": pending_check_ins(patient),
+        "unread": Message.objects.filter(
+            patient=patient, from_patient=False, read_at__isnull=True
+        ).count(),
+        "next_visit": patient_booking.upcoming(patient).first(),
+    }
+    return render(request, "portal/home.html", context)
