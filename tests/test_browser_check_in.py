@@ -92,3 +92,38 @@ def test_much_worse_pain_reaches_the_practitioners_today(
         assert "No check-in needs attention." in page.inner_text("#check-ins")
     finally:
         staff.close()
+
+
+def test_warning_signs_and_a_closed_check_in_read_plainly(
+    live_server: Any, browser: Any, portal: dict[str, Any]
+) -> None:
+    first = closed_session(portal["patient"], portal["practitioner"])
+    second = closed_session(portal["patient"], portal["practitioner"])
+    urgent = hours_ago(CheckIn.objects.get(session=first), 30)
+    expired = hours_ago(CheckIn.objects.get(session=second), 8 * 24)
+    base = live_server.url
+
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in_patient(page, base, portal["ada"])
+        page.goto(f"{base}/portal/check-ins/{urgent.pk}/")
+        for question, value in (("soreness", "none"), ("bruising", "none"),
+                                ("dizziness", "yes"), ("pain", "a_little"),
+                                ("warning_signs", "yes")):  # fmt: skip
+            choose(page, question, value)
+        page.click("text=Send my answers")
+        page.wait_for_selector("#what-to-do")
+        assert page.inner_text("#what-to-do") == "Get urgent care now"
+        first_advice = page.locator(".statements li").first.inner_text()
+        assert "emergency department" in first_advice
+        no_serious_accessibility_problem(page)
+        shoot(page, "check-in-urgent")
+
+        page.goto(f"{base}/portal/check-ins/{expired.pk}/")
+        assert page.inner_text("h1") == "This check-in is closed"
+        no_serious_accessibility_problem(page)
+        shoot(page, "check-in-closed")
+    finally:
+        context.close()

@@ -163,7 +163,7 @@ def test_not_yet_due_is_not_open(portal: dict[str, Any], check_in: CheckIn) -> N
     hours_ago(check_in, 2)
     assert service.pending_check_ins(portal["patient"]) == []
     page = as_user(portal["ada"]).get(url(check_in)).content.decode()
-    assert "opens a day after your session" in page
+    assert "This check-in is not open yet" in page and "opens a day after your session" in page
 
 
 def test_the_practitioner_sees_it_on_today_until_marked_seen(

@@ -73,6 +73,14 @@ class CheckInNotFound(LookupError):
 class CheckInClosed(Exception):
     """The check-in cannot be answered (any more); the message says why, kindly."""
 
+    title = "This check-in is closed"
+
+
+class CheckInNotOpen(CheckInClosed):
+    """Too early: the check-in asks about the day after the session."""
+
+    title = "This check-in is not open yet"
+
 
 # --- at the session's close --------------------------------------------------------------
 
@@ -256,13 +264,13 @@ def can_answer(check_in: CheckIn, now: datetime | None = None) -> None:
         raise CheckInClosed("You have already answered this check-in. Thank you.")
     if now >= check_in.expires_at:
         raise CheckInClosed(
-            "This check-in closed on "
+            "It closed on "
             f"{spoken(timezone.localdate(check_in.expires_at))}, so it no longer takes answers. "
             "If something is troubling you, please call your clinic."
         )
     if now < check_in.due_at:
-        raise CheckInClosed(
-            "This check-in opens a day after your session. If something is troubling you "
+        raise CheckInNotOpen(
+            "It opens a day after your session. If something is troubling you "
             "now, please call your clinic."
         )
 

@@ -54,15 +54,22 @@ def check_in(request: HttpRequest, patient: Patient, check_in_id: int) -> HttpRe
     except service.CheckInClosed as exc:
         record(request, Action.VIEW, f"check-in {found.pk}", clinic=patient.clinic,
                patient_id=patient.pk)  # fmt: skip
-        return render(request, "checkins/closed.html", {**context, "why": str(exc)})
+        return render(
+            request, "checkins/closed.html", {**context, "why": str(exc), "title": exc.title}
+        )
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and isinstance(request.user, User):
         # The answered page thanks the patient itself: no flash message is needed.
         try:
             service.answer(found, request.user, Answers.model_validate(form.cleaned_data))
         except service.CheckInClosed as exc:
-            # Answered in another tab, or expired, while this form was open.
-            return render(request, "checkins/closed.html", {**context, "why": str(exc)})
+            # Answered in another tab (show those answers), or expired while the form was open.
+            found.refresh_from_db()
+            if found.answered_at is not None:
+                return redirect("portal-check-in", check_in_id=found.pk)
+            return render(
+                request, "checkins/closed.html", {**context, "why": str(exc), "title": exc.title}
+            )
         record(request, Action.CREATE, f"check-in {found.pk} answered",
                clinic=patient.clinic, patient_id=patient.pk)  # fmt: skip
         return redirect("portal-check-in", check_in_id=found.pk)
