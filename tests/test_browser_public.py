@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser_helpers import WIDTHS, check_page
-from tests.test_browser_self_check import no_serious_accessibility_problem
+from tests.browser_helpers import WIDTHS, check_page, no_serious_accessibility_problem
 
 pytestmark = pytest.mark.browser
 
