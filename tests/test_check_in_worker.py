@@ -283,3 +283,14 @@ def test_a_check_in_whose_task_was_lost_is_queued_again_once(portal: dict[str, A
     (task,) = tasks()
     assert task.run_after == check_in.due_at and task.args_kwargs["args"] == [check_in.pk, 1]
     assert service.schedule_missing() == 0
+
+
+def test_the_worker_queues_a_check_in_whose_task_was_lost_and_sends_it(
+    portal: dict[str, Any], run_worker: Any
+) -> None:
+    check_in = closed_hours_ago(portal, 30)
+    DBTaskResult.objects.filter(task_path=send_check_in.module_path).delete()  # lost
+    run_worker()
+    check_in.refresh_from_db()
+    assert check_in.sent_at is not None
+    assert [m.to for m in mail.outbox] == [["ada@example.org"]]

@@ -73,15 +73,20 @@ def worker(
         float, typer.Option(help="Seconds between looks at the queue when it is empty")
     ] = 5.0,
 ) -> None:
-    """Run queued background work (appointment reminders) until stopped."""
+    """Run queued background work (appointment reminders, check-ins) until stopped."""
     _django()
     from django.core.management import call_command
 
-    from acuback.web.reminders.service import schedule_missing
+    from acuback.web.checkins.service import schedule_missing as check_ins_missing
+    from acuback.web.reminders.service import schedule_missing as reminders_missing
 
-    caught_up = schedule_missing()
+    # A task lost between a commit and its queueing (a stopped process) is queued again.
+    reminders, check_ins = reminders_missing(), check_ins_missing()
     if not batch:
-        typer.echo(f"acuback worker is running (Ctrl+C to stop); {caught_up} reminder(s) queued")
+        typer.echo(
+            f"acuback worker is running (Ctrl+C to stop); {reminders} reminder(s) and "
+            f"{check_ins} check-in(s) queued"
+        )
     call_command(
         "db_worker",
         batch=batch,
