@@ -251,3 +251,16 @@ def test_home_shows_what_is_next_for_the_patient(client: Client, portal: dict[st
     assert "A new message from the clinic" in shown
     client.get("/portal/messages/")  # read
     assert "new message" not in client.get("/portal/").content.decode()
+
+
+def test_an_account_that_is_both_staff_and_patient_opens_neither_side(
+    portal: dict[str, Any],
+) -> None:
+    from acuback.web.clinics.models import Membership, Role
+
+    Membership.objects.create(user=portal["ada"], clinic=portal["home"], role=Role.PRACTITIONER)
+    client = Client()
+    client.force_login(portal["ada"])
+    assert client.get("/patients/").status_code == 404
+    assert client.get(f"/patients/{portal['bea_patient'].pk}/").status_code == 404
+    assert client.get("/portal/").status_code == 404

@@ -60,7 +60,13 @@ def staff_membership(user: AbstractBaseUser | AnonymousUser) -> Membership:
     """A signed-in staff user's place in their clinic; NotStaff for anyone else."""
     found = None
     if user.is_authenticated:
-        found = Membership.objects.select_related("clinic").filter(user_id=user.pk).first()
+        # A user who is also a patient (a misconfigured account) is neither: the doors
+        # stay apart even if someone gives a patient's account a staff role.
+        found = (
+            Membership.objects.select_related("clinic")
+            .filter(user_id=user.pk, user__patient_account__isnull=True)
+            .first()
+        )
     if found is None:
         raise NotStaff("No clinic for this account")
     return found
@@ -81,7 +87,9 @@ def clinic_of(user: AbstractBaseUser | AnonymousUser) -> Clinic:
 def is_clinic_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
-    return Membership.objects.filter(user_id=user.pk, role=Role.ADMIN).exists()
+    return Membership.objects.filter(
+        user_id=user.pk, role=Role.ADMIN, user__patient_account__isnull=True
+    ).exists()
 
 
 def normalise_phone(text: str) -> str:

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from acuback.web.clinics.models import Clinic, Membership, Patient
+from acuback.web.clinics.models import Clinic, Patient
 from acuback.web.portal.models import Invitation, PatientAccount
 
 
@@ -213,7 +213,3 @@ def portal_status(patient: Patient, now: datetime | None = None) -> PortalStatus
         can_invite=not why_not,
         why_not=why_not,
     )
-
-
-def is_staff_user(user: AbstractBaseUser | AnonymousUser) -> bool:
-    return user.is_authenticated and Membership.objects.filter(user_id=user.pk).exists()
