@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from acuback.web.audit.models import AuditEvent
 from acuback.web.care.models import AdverseEvent
@@ -226,3 +227,21 @@ def test_two_submissions_at_once_record_one_set_of_answers(portal: dict[str, Any
     assert AdverseEvent.objects.filter(session=session).count() == 1
     check_in.refresh_from_db()
     assert check_in.answered_at is not None
+
+
+def test_the_session_page_says_where_its_check_in_stands(
+    portal: dict[str, Any], check_in: CheckIn
+) -> None:
+    practitioner = as_user(portal["practitioner"])
+    session_url = f"/sessions/{check_in.session.pk}/"
+
+    def status() -> str:
+        page = practitioner.get(session_url)
+        assert page.status_code == 200
+        return str(page.context["check_in"])
+
+    assert status().startswith("Check-in due on ")
+    CheckIn.objects.filter(pk=check_in.pk).update(sent_at=timezone.now())
+    assert status().endswith("not answered yet.")
+    as_user(portal["ada"]).post(url(check_in), {**NONE, "pain": "much_worse"})
+    assert status().startswith("Check-in answered on ") and status().endswith(": moderate.")

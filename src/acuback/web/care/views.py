@@ -29,6 +29,7 @@ from acuback.web.audit.models import Action
 from acuback.web.audit.service import record
 from acuback.web.care import forms, presenters, service
 from acuback.web.care.models import IntakeRecord, PlanRecord, ScoreSource, SessionRecord
+from acuback.web.checkins import service as check_ins
 from acuback.web.clinics import service as clinics
 from acuback.web.clinics.models import Clinic, Patient, Role
 from acuback.web.portal import message_service as conversations
@@ -452,6 +453,7 @@ def _session_page(
             "plan": session.plan,
             "restrictions": _restrictions(session),
             "events": session.adverse_events.all(),
+            "check_in": check_ins.status_of(session),
         },
         status=status,
     )

@@ -404,3 +404,25 @@ def mark_seen(clinic: Clinic, check_in_id: int, user: User, now: datetime | None
     CheckIn.objects.filter(pk=found.pk, seen_at__isnull=True).update(seen_at=now, seen_by=user)
     found.refresh_from_db()
     return found
+
+
+def status_of(session: SessionRecord, now: datetime | None = None) -> str | None:
+    """One sentence for the session page: where this session's check-in stands."""
+    now = now or timezone.now()
+    check_in = CheckIn.objects.filter(session=session).first()
+    if check_in is None:
+        return None
+
+    def day(moment: datetime) -> str:
+        return spoken(timezone.localtime(moment).date())
+
+    if check_in.answered_at is not None:
+        what = {"none": "nothing to report"}.get(check_in.severity, check_in.severity)
+        return f"Check-in answered on {day(check_in.answered_at)}: {what}."
+    if check_in.not_sent:
+        return NOT_SENT_WORDS[NotSent(check_in.not_sent)]
+    if check_in.sent_at is not None:
+        if check_in.expires_at <= now:
+            return f"Check-in sent on {day(check_in.sent_at)}; the patient did not answer."
+        return f"Check-in sent on {day(check_in.sent_at)}; not answered yet."
+    return f"Check-in due on {day(check_in.due_at)}."
