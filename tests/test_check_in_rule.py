@@ -120,3 +120,19 @@ def test_every_statement_cites_a_known_source() -> None:
 def test_answers_are_strict(bad: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         Answers(**{**NONE, **bad})
+
+
+def test_a_note_describing_a_warning_sign_is_urgent_whatever_was_ticked() -> None:
+    from acuback.clinical.check_in import Answers, Severity, read_answers
+    from acuback.knowledge.loader import knowledge_base
+
+    note = "Since yesterday I have numbness around my bottom and can't control my bladder."
+    quiet = Answers(soreness="none", bruising="none", dizziness="no", pain="no",
+                    warning_signs="no", note=note)  # fmt: skip
+    reading = read_answers(quiet, knowledge_base())
+    assert reading.urgent and reading.severity == Severity.SERIOUS and reading.alert
+    assert reading.advice[0].text.startswith("New numbness")
+    assert any(e.question == "note" for e in reading.effects)
+    # Without a warning sign the note is only read, and nothing is raised.
+    calm = read_answers(quiet.model_copy(update={"note": "Felt relaxed."}), knowledge_base())
+    assert calm.severity == Severity.NONE and not calm.urgent and calm.needs_reading

@@ -294,3 +294,15 @@ def test_the_worker_queues_a_check_in_whose_task_was_lost_and_sends_it(
     check_in.refresh_from_db()
     assert check_in.sent_at is not None
     assert [m.to for m in mail.outbox] == [["ada@example.org"]]
+
+
+def test_the_check_in_goes_to_the_address_on_the_record_now(
+    portal: dict[str, Any], run_worker: Any
+) -> None:
+    check_in = closed_hours_ago(portal, 30)
+    patient = portal["patient"]
+    patient.email = "ada.new@example.org"  # the clinic corrected it after the account began
+    patient.save()
+    run_worker()
+    check_in.refresh_from_db()
+    assert [m.to for m in mail.outbox] == [["ada.new@example.org"]]

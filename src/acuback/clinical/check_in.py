@@ -23,7 +23,10 @@ from typing import Literal
 
 from pydantic import Field
 
+from acuback.clinical.ask import red_flags
 from acuback.clinical.base import Result
+from acuback.knowledge.loader import KnowledgeBase
+from acuback.knowledge.schema import TriageLevel
 
 SEED_002 = "002_722906761ce8ad95.txt"
 
@@ -151,8 +154,17 @@ def grade(question: str, answer: str) -> Severity:
     return found[0] if found is not None else Severity.NONE
 
 
-def read_answers(answers: Answers) -> Reading:
-    """Grade each answer, take the highest, and say what the patient should do."""
+# A note that describes one of these needs a doctor the same day or sooner.
+URGENT_LEVELS = (TriageLevel.EMERGENCY, TriageLevel.URGENT_REFERRAL)
+
+
+def read_answers(answers: Answers, kb: KnowledgeBase | None = None) -> Reading:
+    """Grade each answer, take the highest, and say what the patient should do.
+
+    With the knowledge base, the free-text note is also read for warning signs in a
+    patient's words (the same matcher as "Ask a question"): a patient who ticks "no"
+    everywhere but writes "I can't feel my legs" is told to get urgent care.
+    """
     effects = []
     for question in QUESTIONS:
         answer: str = getattr(answers, question)
@@ -162,8 +174,18 @@ def read_answers(answers: Answers) -> Reading:
             effects.append(
                 Effect(question=question, answer=answer, severity=severity, description=description)
             )
-    severity = max((e.severity for e in effects), default=Severity.NONE)
     note = answers.note.strip()
+    flagged = red_flags(note, kb) if note and kb is not None else None
+    if flagged is not None and flagged.level in URGENT_LEVELS:
+        effects.append(
+            Effect(
+                question="note",
+                answer="warning sign",
+                severity=Severity.SERIOUS,
+                description="The note describes a warning sign: " + "; ".join(flagged.reasons),
+            )
+        )
+    severity = max((e.severity for e in effects), default=Severity.NONE)
     urgent = severity >= Severity.SERIOUS
     advice: list[Statement] = []
     if urgent:

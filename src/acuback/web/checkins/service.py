@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from acuback.clinical.base import spoken
 from acuback.clinical.check_in import Answers, Reading, read_answers
+from acuback.knowledge.loader import knowledge_base
 from acuback.web.care.models import AdverseEvent, SessionRecord
 from acuback.web.checkins.models import CheckIn, NotSent
 from acuback.web.clinics.models import Clinic, Patient
@@ -180,11 +181,12 @@ def _mark(check_in_id: int, reason: str) -> None:
 
 
 def account_email(patient: Patient) -> str | None:
-    """Where the check-in goes: the portal account's address; None without an account."""
+    """Where the check-in goes: the record's address (the clinic keeps it current), for a
+    patient with a portal account; None without an account."""
     account = PatientAccount.objects.filter(patient=patient).select_related("user").first()
     if account is None:
         return None
-    return account.user.email or patient.email or None
+    return patient.email or account.user.email or None
 
 
 def message(check_in: CheckIn, to: str, link: str) -> EmailMessage:
@@ -282,7 +284,7 @@ def answer(check_in: CheckIn, user: User, answers: Answers, now: datetime | None
         # Locked: two submissions at once record one set of answers.
         locked = CheckIn.objects.select_for_update().select_related("session").get(pk=check_in.pk)
         can_answer(locked, now)
-        reading = read_answers(answers)
+        reading = read_answers(answers, knowledge_base())
         session = locked.session
         reported = f"Reported by the patient in the check-in on {spoken(timezone.localdate(now))}"
         note = answers.note.strip()
@@ -311,7 +313,7 @@ def answer(check_in: CheckIn, user: User, answers: Answers, now: datetime | None
 def reading_of(check_in: CheckIn) -> Reading | None:
     if check_in.answers is None:
         return None
-    return read_answers(Answers.model_validate(check_in.answers))
+    return read_answers(Answers.model_validate(check_in.answers), knowledge_base())
 
 
 # --- the clinic --------------------------------------------------------------------------
