@@ -264,3 +264,46 @@ def test_an_account_that_is_both_staff_and_patient_opens_neither_side(
     assert client.get("/patients/").status_code == 404
     assert client.get(f"/patients/{portal['bea_patient'].pk}/").status_code == 404
     assert client.get("/portal/").status_code == 404
+
+
+def test_a_mixed_case_address_signs_in_as_typed(client: Client, clinics: dict[str, Any]) -> None:
+    token = _invite(client, clinics, email="Ada.Fenwick@Example.org")
+    client.post(f"/portal/welcome/{token}/", {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    client.logout()
+    signed_in = client.post(
+        "/portal/login/", {"username": " Ada.Fenwick@Example.org", "password": NEW_PASSWORD}
+    )
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/portal/"
+
+
+def test_correcting_the_address_withdraws_the_link_sent_to_the_old_one(
+    client: Client, clinics: dict[str, Any]
+) -> None:
+    token = _invite(client, clinics, email="ada@exmaple.org")  # mistyped
+    patient = clinics["patient"]
+    patient.email = "ada@example.org"
+    patient.save()
+    assert client.get(f"/portal/welcome/{token}/").status_code == 410
+    patient.given_name = "Adaline"  # other changes leave a link alone
+    patient.save()
+    fresh = _invite(client, clinics, email="ada@example.org")
+    patient.phone = "+447700900999"
+    patient.save()
+    assert client.get(f"/portal/welcome/{fresh}/").status_code == 200
+
+
+def test_an_invitation_that_cannot_be_sent_is_withdrawn_with_a_message(
+    client: Client, clinics: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: Any, messages: Any) -> int:
+        raise ConnectionRefusedError("no mail server")
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
+    patient = clinics["patient"]
+    patient.email = "ada@example.org"
+    patient.save()
+    client.force_login(clinics["colleague"])
+    response = client.post(f"/patients/{patient.pk}/portal-invite/", {"next": "edit"}, follow=True)
+    assert response.status_code == 200
+    assert "could not be sent" in response.content.decode()
+    assert not Invitation.objects.filter(used_at__isnull=True).exists()

@@ -25,6 +25,10 @@ class PatientLoginForm(ThrottledLoginForm):
         self.fields["username"].label = "Email address"
         self.fields["username"].widget.attrs.update({"autocomplete": "email", "inputmode": "email"})
 
+    def clean_username(self) -> str:
+        # A patient's sign-in name is their email address, kept in lower case.
+        return str(self.cleaned_data["username"]).strip().lower()
+
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
         if not is_patient(user):

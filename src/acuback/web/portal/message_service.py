@@ -126,7 +126,8 @@ def notify_patient(message: Message, link: str) -> bool:
     """
     patient = message.patient
     account = PatientAccount.objects.select_related("user").filter(patient=patient).first()
-    address = (account.user.email if account else "") or ""
+    # The record's address: the clinic keeps it current; the account's may be older.
+    address = (message.patient.email or account.user.email) if account else ""
     if not address:
         return False
     context = {"patient": patient, "clinic": message.clinic, "link": link}

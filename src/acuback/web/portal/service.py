@@ -119,6 +119,12 @@ def send_invitation(invitation: Invitation, link: str) -> None:
     ).send()
 
 
+def withdraw(invitation: Invitation, now: datetime | None = None) -> None:
+    """The link stops working (it was never delivered)."""
+    invitation.used_at = now or timezone.now()
+    invitation.save(update_fields=["used_at"])
+
+
 def open_invitation(token: str, now: datetime | None = None) -> Invitation:
     now = now or timezone.now()
     invitation = (

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -16,6 +19,8 @@ from acuback.web.audit.models import Action
 from acuback.web.audit.service import record
 from acuback.web.clinics import service as clinics
 from acuback.web.portal import service
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -34,7 +39,18 @@ def invite(request: HttpRequest, patient_id: int) -> HttpResponse:
         messages.error(request, str(refused))
     else:
         link = request.build_absolute_uri(reverse("portal-welcome", args=[token]))
-        service.send_invitation(invitation, link)
+        try:
+            service.send_invitation(invitation, link)
+        except (OSError, smtplib.SMTPException):
+            # The link was never delivered: it is withdrawn, and the staff can try again.
+            service.withdraw(invitation)
+            logger.exception("portal invitation %s could not be sent", invitation.pk)
+            messages.error(
+                request,
+                "The invitation email could not be sent. Check the address and try again; "
+                "if it keeps failing, the clinic's email settings need a look.",
+            )
+            return _back(request, patient.pk)
         record(request, Action.CREATE, f"portal invitation sent to patient {patient.pk}",
                clinic=clinic, patient_id=patient.pk)  # fmt: skip
         until = timezone.localtime(invitation.expires_at)
@@ -43,7 +59,9 @@ def invite(request: HttpRequest, patient_id: int) -> HttpResponse:
             f"Invitation sent to {invitation.email}. The link works until "
             f"{spoken(until.date())} at {until:%H:%M}.",
         )
-    back = request.POST.get("next", "")
-    if back not in {"edit", "detail"}:
-        back = "detail"
-    return redirect("patient-edit" if back == "edit" else "patient-detail", patient.pk)
+    return _back(request, patient.pk)
+
+
+def _back(request: HttpRequest, patient_id: int) -> HttpResponse:
+    back = "patient-edit" if request.POST.get("next") == "edit" else "patient-detail"
+    return redirect(back, patient_id)
