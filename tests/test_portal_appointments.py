@@ -158,6 +158,12 @@ def test_one_appointment_and_all_upcoming_as_ics(portal: dict[str, Any]) -> None
     assert starts == [moment(day, 9), moment(day + timedelta(days=1), 10)]
     assert AuditEvent.objects.filter(patient_id=ada.pk, action="export").count() == 2
 
+    # A home visit is one event in the patient's calendar: the travel is the practitioner's.
+    first.address, first.travel_before_minutes, first.travel_after_minutes = "1 Road", 20, 20
+    first.save()
+    visit = client.get(reverse("portal-appointment-ics", args=[first.pk]))
+    assert len(Calendar.from_ical(visit.content).walk("VEVENT")) == 1
+
 
 # --- free times and booking -----------------------------------------------------------------
 

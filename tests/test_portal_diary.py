@@ -98,6 +98,7 @@ def test_pain_and_peg_together_make_two_scores(portal: dict[str, Any]) -> None:
         ({"nrs": "5.5"}, "nrs", "whole number"),
         ({"nrs": "5.0"}, "nrs", "whole number"),
         ({"nrs": "five"}, "nrs", "whole number"),
+        ({"nrs": "9" * 5000}, "nrs", "whole number"),  # past int()'s digit limit
         ({"nrs": "", "peg_1": "5", "peg_2": "", "peg_3": "4"}, "peg_2", "all three"),
         ({"nrs": "", "peg_1": "5", "peg_2": "12", "peg_3": "4"}, "peg_2", "highest"),
         ({"nrs": ""}, "nrs", "Give a rating"),

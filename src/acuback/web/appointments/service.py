@@ -706,13 +706,15 @@ def initials(patient: Patient) -> str:
     return f"{patient.given_name[:1]}{patient.family_name[:1]}".upper()
 
 
-def ics(appointments: Iterable[Appointment], name: str) -> bytes:
+def ics(appointments: Iterable[Appointment], name: str, *, travel: bool = True) -> bytes:
     """An iCalendar file of the appointments, with as little about the patient as will do.
 
     A calendar leaves the clinic: it is synced to phones and to the calendar provider's
     servers, outside the audit trail and the clinic's control. So an event says only the
     patient's initials and the appointment type, enough to recognise the visit with the
     book at hand: no name, no address, no clinical words (diagnosis, plan, notes).
+    `travel=False` leaves out the practitioner's travel either side of a home visit (the
+    patient's own calendar).
     """
     from icalendar import Calendar, Event
 
@@ -730,7 +732,7 @@ def ics(appointments: Iterable[Appointment], name: str) -> bytes:
         event.add("summary", f"{initials(appointment.patient)} · {appointment.type.name}")
         event.add("status", "CONFIRMED")
         calendar.add_component(event)
-        for label, start, end in travel_blocks(appointment):
+        for label, start, end in travel_blocks(appointment) if travel else []:
             block = Event()
             block.add("uid", f"appointment-{appointment.pk}-{label.lower()}@acuback")
             block.add("dtstamp", stamp)

@@ -82,7 +82,7 @@ def appointments(request: HttpRequest, patient: Patient) -> HttpResponse:
 def all_ics(request: HttpRequest, patient: Patient) -> HttpResponse:
     coming = patient_booking.upcoming(patient)
     _audit(request, patient, Action.EXPORT, "portal appointments calendar file")
-    body = service.ics(coming, patient.clinic.name)
+    body = service.ics(coming, patient.clinic.name, travel=False)
     return _ics_response(body, "my-appointments.ics")
 
 
@@ -90,7 +90,7 @@ def all_ics(request: HttpRequest, patient: Patient) -> HttpResponse:
 def appointment_ics(request: HttpRequest, patient: Patient, appointment_id: int) -> HttpResponse:
     appointment = _own(patient, appointment_id)
     _audit(request, patient, Action.EXPORT, f"portal calendar file of appointment {appointment.pk}")
-    body = service.ics([appointment], patient.clinic.name)
+    body = service.ics([appointment], patient.clinic.name, travel=False)
     return _ics_response(body, f"appointment-{appointment.pk}.ics")
 
 

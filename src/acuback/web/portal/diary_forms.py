@@ -32,7 +32,7 @@ class RatingField(forms.Field):
         text = str(value if value is not None else "").strip()
         if not text:
             return None
-        if not WHOLE.fullmatch(text):
+        if len(text) > 3 or not WHOLE.fullmatch(text):
             raise forms.ValidationError(
                 "Write a whole number from 0 to 10, like 4 (no decimals or words).",
                 code="whole",
