@@ -468,3 +468,23 @@ def test_another_clinics_staff_cannot_open_the_request(portal: dict[str, Any]) -
     assert signed_in(portal["bea"]).get(
         reverse("home-visit-request", args=[asked.pk])
     ).status_code in {302, 403, 404}
+
+
+def test_a_patient_books_one_visit_a_day_online_and_no_more_than_the_limit(
+    portal: dict[str, Any],
+) -> None:
+    from acuback.clinical.base import InputError
+    from acuback.web.appointments import patient_booking
+
+    ada = portal["patient"]
+    day = a_weekday_ahead()
+    appointment_for(ada, moment(day, 9))
+    kind = patient_booking.bookable_types(portal["home"]).first()
+    assert kind is not None
+    with pytest.raises(InputError, match="already have an appointment on that day"):
+        patient_booking.book(ada, portal["ada"], kind, portal["admin"], moment(day, 14))
+    for extra in range(1, patient_booking.MAX_COMING):
+        appointment_for(ada, moment(day + timedelta(days=7 * extra), 9))
+    with pytest.raises(InputError, match="already have 12 appointments"):
+        patient_booking.book(ada, portal["ada"], kind, portal["admin"],
+                             moment(day + timedelta(days=1), 14))  # fmt: skip

@@ -48,6 +48,9 @@ REQUEST_WEEKS = 12
 CANCELLED_BY_PATIENT = "Cancelled by the patient online."
 # Booked, or the patient has arrived and it is under way: not yet in the past.
 STILL_TO_COME = (Status.BOOKED, Status.ARRIVED)
+# A course runs at most twice a week: more coming visits than this, booked online, are a
+# mistake (or a script), and the clinic books beyond it.
+MAX_COMING = 12
 
 
 class TooLateToCancel(Exception):
@@ -255,7 +258,30 @@ def book(
         starts_at=starts_at,
         plan=current_plan(patient),
     )
-    return service.book(clinic, user, booking, now)
+    with transaction.atomic():
+        # Locked so that two tabs booking two practitioners at once are checked in turn.
+        Patient.objects.select_for_update().filter(pk=patient.pk).get()
+        check_own_book(patient, service.local(starts_at).date(), now)
+        return service.book(clinic, user, booking, now)
+
+
+def check_own_book(patient: Patient, day: date, now: datetime) -> None:
+    """One visit a day, and at most MAX_COMING ahead, for a patient booking online."""
+    coming = list(
+        Appointment.objects.filter(patient=patient, status__in=STILL_TO_COME, ends_at__gt=now)
+    )
+    if any(service.local(a.starts_at).date() == day for a in coming):
+        raise InputError(
+            "starts_at",
+            "You already have an appointment on that day. To change it, cancel it first "
+            "or phone the clinic.",
+        )
+    if len(coming) >= MAX_COMING:
+        raise InputError(
+            "starts_at",
+            f"You already have {MAX_COMING} appointments booked. The clinic can book more "
+            "with you.",
+        )
 
 
 # --- home visits --------------------------------------------------------------------------
