@@ -415,6 +415,10 @@ def test_home_visit_request_is_checked_and_seen_by_staff(portal: dict[str, Any])
     assert asked.status == RequestStatus.WAITING
     listing = client.get(reverse("portal-appointments")).content.decode()
     assert "Waiting for the clinic" in listing
+    again = client.post(url, {"address": "12 Rose Street", "earliest": first.isoformat(),
+                              "time_of_day": "morning"})  # fmt: skip
+    assert again.status_code == 400 and "already asked for a home visit" in again.content.decode()
+    assert HomeVisitRequest.objects.count() == 1
 
     # The clinic sees it on Today (reception too), and books it.
     staff = signed_in(User.objects.get(username="bob"))

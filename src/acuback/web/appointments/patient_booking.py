@@ -318,16 +318,25 @@ def ask_for_home_visit(
         raise InputError("latest", "Choose a last day within about three months.")
     if time_of_day not in TimeOfDay.values:
         raise InputError("time_of_day", "Choose a time of day.")
-    return HomeVisitRequest.objects.create(
-        clinic=patient.clinic,
-        patient=patient,
-        address=address,
-        earliest=earliest,
-        latest=latest,
-        time_of_day=time_of_day,
-        note=note.strip(),
-        created_by=user,
-    )
+    with transaction.atomic():
+        # One waiting request at a time: a second click must not book two visits.
+        Patient.objects.select_for_update().filter(pk=patient.pk).get()
+        if HomeVisitRequest.objects.filter(patient=patient, status=RequestStatus.WAITING).exists():
+            raise InputError(
+                "note",
+                "You have already asked for a home visit and the clinic has not answered "
+                "yet. To change it, send the clinic a message or phone them.",
+            )
+        return HomeVisitRequest.objects.create(
+            clinic=patient.clinic,
+            patient=patient,
+            address=address,
+            earliest=earliest,
+            latest=latest,
+            time_of_day=time_of_day,
+            note=note.strip(),
+            created_by=user,
+        )
 
 
 def waiting_requests(clinic: Clinic) -> QuerySet[HomeVisitRequest]:
