@@ -189,3 +189,16 @@ def test_another_clinics_staff_cannot_write_to_our_patient(portal: dict[str, Any
 def test_the_service_refuses_directly_too(portal: dict[str, Any]) -> None:
     with pytest.raises(message_service.MessageRefused):
         message_service.write_to_clinic(portal["patient"], portal["ada"], " ")
+
+
+def test_an_old_unread_message_is_shown_before_it_counts_as_read(portal: dict[str, Any]) -> None:
+    patient = portal["patient"]
+    old = message_service.write_to_clinic(patient, portal["ada"], "My leg went numb.")
+    for number in range(25):  # a long exchange after it, all read
+        Message.objects.create(
+            clinic=patient.clinic, patient=patient, created_by=portal["practitioner"],
+            body=f"Reply {number}",
+        )  # fmt: skip
+    view = message_service.open_for_clinic(patient, portal["practitioner"])
+    assert old.pk in {m.pk for m in view.thread} and old.pk in view.new
+    assert len(view.thread) == 21

@@ -155,8 +155,11 @@ class ClinicView:
 
 
 def open_for_clinic(patient: Patient, user: User, latest: int = 20) -> ClinicView:
-    """The latest messages for a practitioner or admin; the patient's count as read now."""
-    thread = conversation(patient)[-latest:]
+    """The latest messages, and every unread one however old, for a practitioner or admin;
+    the patient's count as read now, as all of them are on the page."""
+    everything = conversation(patient)
     new = frozenset(m.pk for m in unread_from_patient(patient))
+    recent = {m.pk for m in everything[-latest:]}
+    thread = [m for m in everything if m.pk in recent or m.pk in new]
     mark_read_by_clinic(patient, user)
     return ClinicView(thread, new, has_portal(patient))
