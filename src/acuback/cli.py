@@ -234,6 +234,65 @@ def ask(
         typer.echo("")
 
 
+export_app = typer.Typer(no_args_is_help=True, help="Export data for research.")
+app.add_typer(export_app, name="export")
+
+
+def _day(option: str, text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{option}: '{text}' is not a date in the form YYYY-MM-DD") from None
+
+
+@export_app.command("research")
+def export_research(
+    directory: Annotated[Path, typer.Argument(help="New or empty directory to write into")],
+    from_: Annotated[
+        str | None, typer.Option("--from", help="Courses starting on or after, YYYY-MM-DD")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Courses starting on or before, YYYY-MM-DD")
+    ] = None,
+    clinic: Annotated[str | None, typer.Option(help="Only this clinic (its slug)")] = None,
+) -> None:
+    """De-identified CSV files of courses, sessions, scores and adverse events."""
+    start, end = _day("--from", from_), _day("--to", to)
+    if start is not None and end is not None and start > end:
+        raise fail(f"--from {start} is after --to {end}")
+    _django()
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from acuback.web import research
+    from acuback.web.clinics.models import Clinic
+
+    if clinic is not None and not Clinic.objects.filter(slug=clinic).exists():
+        raise fail(f"--clinic: no clinic has the slug '{clinic}'")
+    try:
+        research.check_directory(directory)
+    except research.ExportError as exc:
+        raise fail(str(exc)) from None
+    console = Console(stderr=True)
+    with Progress(console=console, disable=not console.is_terminal) as progress:
+        task = progress.add_task("Writing the research export", total=research.STEPS)
+        try:
+            written = research.export(
+                directory, start, end, clinic, step=lambda _: progress.advance(task)
+            )
+        except research.ExportError as exc:
+            raise fail(str(exc)) from None
+        except OSError as exc:
+            raise fail(f"{directory}: cannot write: {exc.strerror}") from None
+    for name, rows in written.items():
+        typer.echo(f"{name}: {rows} row(s)")
+    typer.echo(f"written to {directory}")
+
+
 @kb_app.command("check")
 def kb_check() -> None:
     """Validate every knowledge-base file and print the counts."""
