@@ -25,15 +25,7 @@ from acuback.web import research
 from acuback.web.care import service as care
 from acuback.web.care.models import PlanRecord, ScoreRecord, SessionRecord
 from acuback.web.clinics.models import Patient
-
-CLEAR = {
-    "age": 57,
-    "sex": "female",
-    "pain_duration_weeks": 30.0,
-    "pain_sites": ["lumbar"],
-    "conditions": ["chronic-low-back-pain"],
-    "nrs": 6.0,
-}
+from tests.check_in_helpers import CLEAR
 
 STRICTA = {
     "points",
