@@ -48,6 +48,29 @@ def clinics(db: Any) -> dict[str, Any]:
     }
 
 
+@pytest.fixture
+def run_worker() -> Iterator[Any]:
+    """Run the real `acuback worker --batch` once over the queue, in this process.
+
+    The worker installs its own signal handlers; they are put back afterwards.
+    """
+    import signal
+
+    from typer.testing import CliRunner
+
+    from acuback.cli import app
+
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+
+    def run() -> None:
+        result = CliRunner().invoke(app, ["worker", "--batch"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+
+    yield run
+    for number, handler in saved.items():
+        signal.signal(number, handler)
+
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

@@ -6,9 +6,7 @@ session had closed that many hours ago, instead of sleeping.
 
 from __future__ import annotations
 
-import signal
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,9 +15,7 @@ from django.core import mail
 from django.db import connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
-from typer.testing import CliRunner
 
-from acuback.cli import app
 from acuback.web.checkins import service
 from acuback.web.checkins.models import CheckIn, NotSent
 from acuback.web.checkins.tasks import send_check_in
@@ -28,23 +24,9 @@ from tests.portal_helpers import portal
 
 __all__ = ["portal"]
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
 
 # The worker commits and recycles its connection like the real process does.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def run_worker() -> Iterator[Any]:
-    saved = {s: signal.getsignal(s) for s in SIGNALS}
-
-    def run() -> None:
-        result = CliRunner().invoke(app, ["worker", "--batch"], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-
-    yield run
-    for number, handler in saved.items():
-        signal.signal(number, handler)
 
 
 def tasks() -> list[DBTaskResult]:

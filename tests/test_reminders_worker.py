@@ -6,9 +6,7 @@ Time is controlled through the clinic's rule instead of sleeping: with a reminde
 
 from __future__ import annotations
 
-import signal
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,15 +15,11 @@ from django.core import mail
 from django.db import connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
-from typer.testing import CliRunner
 
-from acuback.cli import app
 from acuback.web.appointments import service as book
 from acuback.web.appointments.models import Appointment, Status
 from acuback.web.reminders import service
 from tests.appointments_helpers import a_weekday_ahead, moment, type_named
-
-SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
 
 # The worker commits and recycles its connection like the real process does: the tests
 # run outside a wrapping transaction.
@@ -56,23 +50,6 @@ def booked(clinics: dict[str, Any], hh: int = 10, type_name: str = "Treatment") 
             address="4 Mill Lane" if type_name == "Home visit" else "",
         ),
     )
-
-
-@pytest.fixture
-def run_worker() -> Iterator[Any]:
-    """Run the real `acuback worker --batch` once over the queue, in this process.
-
-    The worker installs its own signal handlers; they are put back afterwards.
-    """
-    saved = {s: signal.getsignal(s) for s in SIGNALS}
-
-    def run() -> None:
-        result = CliRunner().invoke(app, ["worker", "--batch"], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-
-    yield run
-    for number, handler in saved.items():
-        signal.signal(number, handler)
 
 
 def results() -> list[DBTaskResult]:
