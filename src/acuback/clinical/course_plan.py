@@ -126,6 +126,29 @@ def _kept_side(point: Point, excluded: Exclusion | None) -> Laterality | None:
     return "right" if excluded.side == "left" else "left"
 
 
+def ranked(
+    role: PointRole, conditions: list[str], taken: set[str], leg_pain: bool, kb: KnowledgeBase
+) -> list[tuple[Point, list[str]]]:
+    """Points of this role indicated for the conditions, best first, with the ones matched.
+
+    More matched conditions rank higher; ties keep the knowledge base's order.
+    """
+    index = kb.index.points_by_role_and_condition
+    candidates = {
+        order: point
+        for condition in conditions
+        for order, point in index.get((role, condition), ())
+        if point.code not in taken
+    }
+    scored = []
+    for order, point in candidates.items():
+        matched = [c for c in conditions if c in point.indications]
+        # Leg pain favours the distal points indicated for sciatica.
+        leg_bonus = 1 if leg_pain and codes.SCIATICA in point.indications else 0
+        scored.append((-(len(matched) + leg_bonus), order, point, matched))
+    return [(point, matched) for _, _, point, matched in sorted(scored, key=lambda c: c[:2])]
+
+
 def _choose_points(
     conditions: list[str], intake: Intake, screening: Screening, kb: KnowledgeBase
 ) -> tuple[list[PlannedPoint], list[StruckPoint]]:
@@ -134,17 +157,8 @@ def _choose_points(
     struck: list[StruckPoint] = []
     taken: set[str] = set()
     for role, limit in ROLE_LIMITS.items():
-        candidates = []
-        for order, point in enumerate(kb.points.values()):
-            if role not in point.roles or point.code in taken:
-                continue
-            matched = [c for c in conditions if c in point.indications]
-            # Leg pain favours the distal points indicated for sciatica.
-            leg_bonus = 1 if leg_pain and codes.SCIATICA in point.indications else 0
-            if matched:
-                candidates.append((-(len(matched) + leg_bonus), order, point, matched))
         picked = 0
-        for _, _, point, matched in sorted(candidates, key=lambda c: (c[0], c[1])):
+        for point, matched in ranked(role, conditions, taken, leg_pain, kb):
             if picked == limit:
                 break
             taken.add(point.code)

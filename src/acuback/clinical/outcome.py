@@ -113,9 +113,13 @@ def important_change(threshold: Threshold, baseline: float) -> float:
 
 
 def _measure(instrument: str, scores: list[Score], kb: KnowledgeBase) -> Measure:
+    return measure(instrument, scores[0].value, scores[-1].value, kb)
+
+
+def measure(instrument: str, baseline: float, latest: float, kb: KnowledgeBase) -> Measure:
+    """Change from baseline judged against the instrument's minimal important change."""
     threshold = kb.threshold_for(instrument)
     higher_is_worse = kb.instruments[instrument].higher_is_worse
-    baseline, latest = scores[0].value, scores[-1].value
     change = (baseline - latest) if higher_is_worse else (latest - baseline)
     percent = change / baseline if baseline else 0.0
     trend: Trend
@@ -142,6 +146,16 @@ def _measure(instrument: str, scores: list[Score], kb: KnowledgeBase) -> Measure
             sources=tuple(threshold.sources),
         ),
     )
+
+
+def course_responded(measures: tuple[Measure, ...] | list[Measure]) -> bool | None:
+    """A course responded when a measure improved by the important change and none worsened
+    by it, as `decide` weighs them (worse stops the course before better continues it).
+    None without a measure to judge by."""
+    if not measures:
+        return None
+    trends = {m.trend for m in measures}
+    return "improved" in trends and "worse" not in trends
 
 
 def _rule(kb: KnowledgeBase, code: str, text: str) -> Reason:

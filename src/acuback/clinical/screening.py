@@ -15,7 +15,13 @@ from acuback.clinical import codes, scoring
 from acuback.clinical.base import Result, spoken
 from acuback.clinical.intake import Intake, LocalFinding, Side
 from acuback.knowledge.loader import KnowledgeBase
-from acuback.knowledge.schema import ContraindicationClass, Entry, Point, TriageLevel
+from acuback.knowledge.schema import (
+    Contraindication,
+    ContraindicationClass,
+    Entry,
+    Point,
+    TriageLevel,
+)
 
 # After the third month the traditional rule also keeps the upper abdomen free (WHO 1999).
 PREGNANCY_UPPER_ABDOMEN_AFTER_WEEKS = 12
@@ -114,14 +120,7 @@ class Screening(Result):
 def _flag_groups(intake: Intake, kb: KnowledgeBase) -> dict[str, list[str]]:
     """Red flags present, grouped by the pathology they point to in this patient."""
     findings = intake.findings()
-    present = set(intake.red_flags)
-    for flag in kb.red_flags.values():
-        if flag.age_over is not None and intake.age > flag.age_over:
-            present.add(flag.code)
-        if flag.age_under is not None and intake.age < flag.age_under:
-            present.add(flag.code)
-        if flag.history is not None and flag.history in findings:
-            present.add(flag.code)
+    present = _flags_present(intake, findings, kb)
     groups: dict[str, list[str]] = defaultdict(list)
     for code in kb.red_flags:  # knowledge-base order keeps the output stable
         if code not in present:
@@ -139,6 +138,28 @@ def _flag_groups(intake: Intake, kb: KnowledgeBase) -> dict[str, list[str]]:
         else:
             groups[flag.pathology].append(code)
     return groups
+
+
+def _flags_present(intake: Intake, findings: Iterable[str], kb: KnowledgeBase) -> set[str]:
+    """Flags asked at intake, plus those the age or the history raises."""
+    present = set(intake.red_flags)
+    for flag in kb.index.red_flags_by_age:
+        if flag.age_over is not None and intake.age > flag.age_over:
+            present.add(flag.code)
+        if flag.age_under is not None and intake.age < flag.age_under:
+            present.add(flag.code)
+    for finding in findings:
+        present.update(f.code for f in kb.index.red_flags_by_history.get(finding, ()))
+    return present
+
+
+def triggered(findings: Iterable[str], kb: KnowledgeBase) -> list[Contraindication]:
+    """The contraindications any of these findings triggers, in knowledge-base order."""
+    found = {
+        ci.code: ci for f in findings for ci in kb.index.contraindications_by_finding.get(f, ())
+    }
+    order = kb.index.contraindication_order
+    return sorted(found.values(), key=lambda ci: order[ci.code])
 
 
 def _red_flag_reasons(intake: Intake, kb: KnowledgeBase) -> list[Reason]:
@@ -243,10 +264,8 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
     restrictions: list[Restriction] = []
     whole_treatment: list[Reason] = []
 
-    for ci in kb.contraindications.values():
+    for ci in triggered(findings, kb):
         triggers = [f for f in ci.triggered_by if f in findings]
-        if not triggers:
-            continue
         because = ", ".join(
             kb.findings[f].label + (f" ({', '.join(places[f])})" if f in places else "")
             for f in triggers
@@ -314,9 +333,10 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
     )
     triage_entry = kb.triage_for(level)
 
-    for point in kb.points.values():
-        for reason, side in regions.get(point.region, []):
-            points[point.code].append((reason, _point_side(point, side)))
+    for region, found in regions.items():
+        for point in kb.index.points_by_region.get(region, ()):
+            for reason, side in found:
+                points[point.code].append((reason, _point_side(point, side)))
 
     startback = None
     if intake.startback is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -65,6 +65,62 @@ class KnowledgeError(Exception):
         super().__init__(f"{len(problems)} problem(s) in the knowledge base:\n{shown}{more}")
 
 
+@dataclass(frozen=True)
+class KnowledgeIndex:
+    """Look-ups the engine makes for every intake, built once instead of walked each time.
+
+    Every tuple keeps the knowledge base's own order, so results read the same as a
+    walk over the whole collection would give.
+    """
+
+    contraindications_by_finding: dict[str, tuple[s.Contraindication, ...]]
+    contraindication_order: dict[str, int]
+    points_by_region: dict[str, tuple[s.Point, ...]]
+    # (role, condition) -> (position in points.yaml, point), for the points indicated for
+    # that condition in that role: the ranking's candidates.
+    points_by_role_and_condition: dict[tuple[s.PointRole, str], tuple[tuple[int, s.Point], ...]]
+    red_flags_by_age: tuple[s.RedFlag, ...]
+    red_flags_by_history: dict[str, tuple[s.RedFlag, ...]]
+    triage_by_level: dict[s.TriageLevel, s.TriageAction]
+    pathway_by_risk: dict[str, s.Pathway]
+    threshold_by_instrument: dict[str, s.Threshold]
+
+
+def _grouped(pairs: Iterator[tuple[Any, Any]]) -> dict[Any, tuple[Any, ...]]:
+    groups: dict[Any, list[Any]] = {}
+    for key, value in pairs:
+        groups.setdefault(key, []).append(value)
+    return {key: tuple(values) for key, values in groups.items()}
+
+
+def build_index(kb: KnowledgeBase) -> KnowledgeIndex:
+    # A later entry never replaces an earlier one: `validate` guarantees one per key.
+    return KnowledgeIndex(
+        contraindications_by_finding=_grouped(
+            (finding, ci)
+            for ci in kb.contraindications.values()
+            for finding in dict.fromkeys(ci.triggered_by)
+        ),
+        contraindication_order={code: i for i, code in enumerate(kb.contraindications)},
+        points_by_region=_grouped((p.region, p) for p in kb.points.values()),
+        points_by_role_and_condition=_grouped(
+            ((role, condition), (order, point))
+            for order, point in enumerate(kb.points.values())
+            for role in dict.fromkeys(point.roles)
+            for condition in dict.fromkeys(point.indications)
+        ),
+        red_flags_by_age=tuple(
+            f for f in kb.red_flags.values() if f.age_over is not None or f.age_under is not None
+        ),
+        red_flags_by_history=_grouped(
+            (f.history, f) for f in kb.red_flags.values() if f.history is not None
+        ),
+        triage_by_level={t.level: t for t in reversed(kb.triage_levels.values())},
+        pathway_by_risk={p.risk: p for p in reversed(kb.pathways.values())},
+        threshold_by_instrument={t.instrument: t for t in reversed(kb.thresholds.values())},
+    )
+
+
 @dataclass
 class KnowledgeBase:
     seeds: dict[str, s.Seed] = field(default_factory=dict)
@@ -113,16 +169,21 @@ class KnowledgeBase:
         ref = self.literature[source]
         return ref.citation
 
+    @cached_property
+    def index(self) -> KnowledgeIndex:
+        """Built by `load`, once; the entries are not changed after loading."""
+        return build_index(self)
+
     # `validate` guarantees exactly one entry per level, risk and instrument, so these
     # look-ups cannot miss on a loaded knowledge base.
     def triage_for(self, level: s.TriageLevel) -> s.TriageAction:
-        return next(t for t in self.triage_levels.values() if t.level == level)
+        return self.index.triage_by_level[level]
 
     def pathway_for(self, risk: str) -> s.Pathway:
-        return next(p for p in self.pathways.values() if p.risk == risk)
+        return self.index.pathway_by_risk[risk]
 
     def threshold_for(self, instrument: str) -> s.Threshold:
-        return next(t for t in self.thresholds.values() if t.instrument == instrument)
+        return self.index.threshold_by_instrument[instrument]
 
     def rule(self, code: str, kind: type[R]) -> R:
         """A course rule that must be of the given kind (the engine names its rules by code)."""
@@ -292,6 +353,7 @@ def load(data_dir: Path = DATA_DIR) -> KnowledgeBase:
     problems += validate(kb)
     if problems:
         raise KnowledgeError(problems)
+    kb.index  # noqa: B018 -- built here, once, not on the first intake
     return kb
 
 

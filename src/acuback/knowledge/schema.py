@@ -107,7 +107,11 @@ class TriageLevel(StrEnum):
 
     @property
     def severity(self) -> int:
-        return list(TriageLevel).index(self)
+        return _SEVERITY[self]
+
+
+# Asked for every reason of every intake: counted once, not by walking the levels each time.
+_SEVERITY = {level: rank for rank, level in enumerate(TriageLevel)}
 
 
 class TriageAction(Entry):

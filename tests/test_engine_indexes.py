@@ -1,0 +1,111 @@
+"""The knowledge-base indexes change nothing: screening and plans equal the linear walks'.
+
+The walks the engine made before the indexes are kept here, as they were, and swapped in
+for the indexed look-ups; every drawn intake must screen and plan identically both ways.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+
+from acuback.clinical import codes, course_plan, screening
+from acuback.clinical.intake import Intake, read_intake
+from acuback.knowledge.loader import build_index, knowledge_base
+from acuback.knowledge.schema import Contraindication, Point, PointRole, TriageLevel
+from tests.strategies import intakes
+
+KB = knowledge_base()
+START = date(2026, 1, 5)
+
+
+def linear_flags_present(intake: Intake, findings: Iterable[str], kb: Any) -> set[str]:
+    findings = set(findings)
+    present = set(intake.red_flags)
+    for flag in kb.red_flags.values():
+        if flag.age_over is not None and intake.age > flag.age_over:
+            present.add(flag.code)
+        if flag.age_under is not None and intake.age < flag.age_under:
+            present.add(flag.code)
+        if flag.history is not None and flag.history in findings:
+            present.add(flag.code)
+    return present
+
+
+def linear_triggered(findings: Iterable[str], kb: Any) -> list[Contraindication]:
+    findings = set(findings)
+    return [
+        ci for ci in kb.contraindications.values() if any(f in findings for f in ci.triggered_by)
+    ]
+
+
+def linear_ranked(
+    role: PointRole, conditions: list[str], taken: set[str], leg_pain: bool, kb: Any
+) -> list[tuple[Point, list[str]]]:
+    candidates = []
+    for order, point in enumerate(kb.points.values()):
+        if role not in point.roles or point.code in taken:
+            continue
+        matched = [c for c in conditions if c in point.indications]
+        leg_bonus = 1 if leg_pain and codes.SCIATICA in point.indications else 0
+        if matched:
+            candidates.append((-(len(matched) + leg_bonus), order, point, matched))
+    return [(p, m) for _, _, p, m in sorted(candidates, key=lambda c: (c[0], c[1]))]
+
+
+class LinearPoints(dict[str, tuple[Point, ...]]):
+    """points_by_region answered by walking every point, as the engine did."""
+
+    def get(self, region: str, default: Any = None) -> Any:  # type: ignore[override]
+        return tuple(p for p in KB.points.values() if p.region == region)
+
+
+def engine(raw: dict[str, Any]) -> tuple[str, str | None]:
+    intake = read_intake(raw, KB, today=START)
+    result = screening.screen(intake, KB)
+    plan = course_plan.draft(intake, result, KB, START)
+    return result.model_dump_json(), plan.model_dump_json() if plan else None
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=intakes())
+def test_indexed_engine_screens_and_plans_as_the_linear_walks_did(raw: dict[str, Any]) -> None:
+    indexed = engine(raw)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(screening, "_flags_present", linear_flags_present)
+        patch.setattr(screening, "triggered", linear_triggered)
+        patch.setattr(course_plan, "ranked", linear_ranked)
+        patch.setitem(KB.__dict__, "index", _with_linear_regions())
+        walked = engine(raw)
+    assert indexed == walked
+
+
+def _with_linear_regions() -> Any:
+    return dataclasses.replace(build_index(KB), points_by_region=LinearPoints())
+
+
+def test_the_index_holds_every_trigger_point_and_role_of_the_knowledge_base() -> None:
+    index = build_index(KB)
+    for ci in KB.contraindications.values():
+        for finding in ci.triggered_by:
+            assert ci in index.contraindications_by_finding[finding]
+    assert sum(len(p) for p in index.points_by_region.values()) == len(KB.points)
+    for point in KB.points.values():
+        for role in point.roles:
+            for condition in point.indications:
+                assert point in [p for _, p in index.points_by_role_and_condition[role, condition]]
+    assert {KB.triage_for(level).level for level in TriageLevel} == set(TriageLevel)
+    # Built once, at load: the cached index is the one every intake uses.
+    assert KB.index is KB.index
+
+
+def test_many_findings_screen_in_knowledge_base_order() -> None:
+    findings = [f for ci in reversed(list(KB.contraindications.values())) for f in ci.triggered_by]
+    found = screening.triggered(findings, KB)
+    assert [ci.code for ci in found] == [ci.code for ci in linear_triggered(findings, KB)]
+    assert len(found) == len(KB.contraindications)
