@@ -23,6 +23,9 @@ class Action(models.TextChoices):
     LOGIN_FAILED = "login_failed", "Sign-in failed"
     # Turned away by the throttle before any password was checked.
     LOGIN_REFUSED = "login_refused", "Sign-in refused"
+    LOGOUT = "logout", "Signed out"
+    # A signed-in user (or an API token) answered 403 or 404: a look at what is not theirs.
+    REFUSED = "refused", "Refused"
 
 
 class AuditQuerySet(models.QuerySet["AuditEvent"]):
@@ -34,10 +37,22 @@ class AuditQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
+    """One event. The database refuses UPDATE, DELETE and TRUNCATE on this table (triggers,
+    migration 0004); the links to the clinic and the account are not foreign-key constraints
+    in the database, because a row that can never change cannot follow a key that does (a
+    restore replaces clinics and accounts and keeps the trail). PROTECT still stops the ORM
+    from deleting a clinic or an account that has events."""
+
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    clinic = models.ForeignKey(Clinic, null=True, on_delete=models.PROTECT, related_name="+")
+    clinic = models.ForeignKey(
+        Clinic, null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     username = models.CharField(max_length=150, help_text="Kept even if the account goes")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -46,6 +61,9 @@ class AuditEvent(models.Model):
     path = models.CharField(max_length=500)
     ip_address = models.GenericIPAddressField(null=True)
     user_agent = models.CharField(max_length=300, blank=True)
+    # {field label: [old, new]} as shown on screen; free text (notes, addresses) is
+    # [None, None]: the trail says it changed, never what it says.
+    changes = models.JSONField(default=dict, blank=True)
 
     objects = AuditQuerySet.as_manager()
 

@@ -3,17 +3,21 @@ sign-in attempts for the throttle."""
 
 from __future__ import annotations
 
+import getpass
+import os
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from acuback.clinical.base import spoken
 from acuback.web.audit.models import Action, AuditEvent, SignInThrottle
 from acuback.web.clinics.models import Clinic, Membership
 
@@ -38,7 +42,10 @@ def record(
     username: str = "",
     user: User | None = None,
     path: str | None = None,
+    changes: dict[str, list[str | None]] | None = None,
 ) -> AuditEvent:
+    """One event. The path is kept without its query string (a search box's words are a
+    patient's name); `changes` is what `changes_of` returns."""
     if user is None:
         signed_in = getattr(request, "user", None)
         user = signed_in if isinstance(signed_in, User) else None
@@ -49,19 +56,67 @@ def record(
         action=action,
         what=what[:200],
         patient_id=patient_id,
-        path=(path or request.get_full_path())[:500],
+        path=(path or request.path).split("?", 1)[0][:500],
         ip_address=client_ip(request),
         user_agent=request.headers.get("User-Agent", "")[:300],
+        changes=changes or {},
     )
     event.save()
     return event
 
 
+def changes_of(form: forms.ModelForm[Any]) -> dict[str, list[str | None]]:
+    """{field label: [old, new]} for each field a saved form changed, as the page shows them.
+
+    Free text (a model TextField: addresses, notes) is [None, None]: the trail says that it
+    changed, never what it said, so the trail does not become a second copy of the notes."""
+    model_fields = {field.name: field for field in form.instance._meta.get_fields()}
+    changes: dict[str, list[str | None]] = {}
+    for name in form.changed_data:
+        field = form.fields[name]
+        label = str(field.label or name)
+        if isinstance(model_fields.get(name), models.TextField):
+            changes[label] = [None, None]
+            continue
+        old, new = form.initial.get(name), form.cleaned_data.get(name)
+        changes[label] = [_shown(field, old), _shown(field, new)]
+    return changes
+
+
+def _shown(field: forms.Field, value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return f"{spoken(timezone.localtime(value).date())} {timezone.localtime(value):%H:%M}"
+    if isinstance(value, date):
+        return spoken(value)
+    choices = dict(getattr(field, "choices", None) or [])
+    return str(choices.get(value, value))
+
+
+def record_command(
+    action: Action, what: str, command: str, *, clinic: Clinic | None = None
+) -> AuditEvent:
+    """An entry for something done at the command line (a backup, an export, a token), made
+    by whoever is signed in to the machine."""
+    try:
+        who = getpass.getuser()
+    except (OSError, KeyError):  # no login name, e.g. a container without a passwd entry
+        who = f"uid {os.getuid()}"
+    return record(
+        HttpRequest(), action, what, clinic=clinic, username=f"command line ({who})", path=command
+    )
+
+
 def clinic_named_by(username: str) -> Clinic | None:
     """The clinic of the account a sign-in names, so that its admin sees the attempts."""
-    user = get_user_model()._default_manager.filter(
-        **{get_user_model().USERNAME_FIELD: username}
-    ).first()
+    user = (
+        get_user_model()
+        ._default_manager.filter(**{get_user_model().USERNAME_FIELD: username})
+        .first()
+    )
     return clinic_of_account(user) if user is not None else None
 
 

@@ -1,10 +1,11 @@
-"""Sign-ins and failed sign-ins go to the audit trail, in the clinic of the account named."""
+"""Sign-ins, sign-outs and failed sign-ins go to the audit trail, in the clinic of the account
+named."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -33,3 +34,10 @@ def _login_failed(
         clinic=clinic_named_by(username),
         username=username,
     )
+
+
+@receiver(user_logged_out)
+def _logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if request is None or user is None:  # signing out when nobody was signed in
+        return
+    record(request, Action.LOGOUT, "sign-out", clinic=clinic_of_account(user), user=user)

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from acuback.web.audit import service
 from acuback.web.audit.forms import TrailFilterForm
+from acuback.web.audit.models import Action
 from acuback.web.clinics import service as clinics
 from acuback.web.clinics.models import Role
 
@@ -24,6 +25,10 @@ def trail(request: HttpRequest) -> HttpResponse:
         context = {"clinic": membership.clinic, "filters": filters, "page": None}
         return render(request, "audit/trail.html", context, status=400)
     patient_id = filters.cleaned_data["patient"]
+    # Who read the trail is part of the trail. The number filtered by is named, not linked:
+    # it may be no patient at all, and the look would otherwise show in the list it filters.
+    what = "audit trail" + (f" filtered by patient number {patient_id}" if patient_id else "")
+    service.record(request, Action.VIEW, what, clinic=membership.clinic)
     events = service.trail_of(membership.clinic, patient_id).select_related("user")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
