@@ -76,6 +76,8 @@ class PlanRecord(ClinicRecord):
 
     class Meta:
         ordering = ["-created"]
+        # The outcomes report: a clinic's courses started in a period.
+        indexes = [models.Index(fields=["clinic", "start"], name="plan_clinic_start")]
 
     def __str__(self) -> str:
         return f"Plan {self.pk} from {self.start}"
@@ -132,6 +134,11 @@ class SessionRecord(ClinicRecord):
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="one_session_number_per_plan")
         ]
+        # The outcomes report: a course's visits in date order; a clinic's sessions in a period.
+        indexes = [
+            models.Index(fields=["plan", "day", "number"], name="session_plan_day"),
+            models.Index(fields=["clinic", "day"], name="session_clinic_day"),
+        ]
 
     def __str__(self) -> str:
         return f"Session {self.number} on {self.day}"
@@ -175,6 +182,13 @@ class ScoreRecord(ClinicRecord):
 
     class Meta:
         ordering = ["day", "id"]
+        # A patient's scores of one instrument in date order: the course's baseline and
+        # review in the outcomes report, and the patient page's series.
+        indexes = [
+            models.Index(
+                fields=["patient", "instrument", "source", "day"], name="score_patient_series"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.instrument} {self.value} on {self.day}"

@@ -159,73 +159,120 @@ class TimelineEntry:
     detail: str
 
 
-def timeline(patient: Patient) -> list[TimelineEntry]:
-    entries: list[TimelineEntry] = []
-    for intake in IntakeRecord.objects.filter(patient=patient):
-        entries.append(
-            TimelineEntry(
-                timezone.localdate(intake.created),
-                intake.created,
-                "intake",
-                intake.pk,
-                "Intake and screening",
-                triage_label(intake.triage_level),
-            )
-        )
-    for plan in PlanRecord.objects.filter(patient=patient):
-        course = plan.course
-        entries.append(
-            TimelineEntry(
-                timezone.localdate(plan.created),
-                plan.created,
-                "plan",
-                plan.pk,
-                "Course plan",
-                f"{len(course.sessions)} sessions from {spoken(plan.start)}",
-            )
-        )
-    for session in SessionRecord.objects.filter(patient=patient):
-        state = "closed" if session.closed else "open"
-        pain = f", pain before {session.nrs_before:g}" if session.nrs_before is not None else ""
-        entries.append(
-            TimelineEntry(
-                session.day,
-                session.created,
-                "session",
-                session.pk,
-                f"Session {session.number}",
-                state + pain,
-            )
-        )
+# Entries per page of a patient's timeline.
+TIMELINE_PAGE = 25
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: list[TimelineEntry]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.pages else None
+
+
+def timeline_page_number(asked: str | None) -> int:
+    """The page asked for in the address; anything unreadable is the first page."""
+    try:
+        return max(1, int(asked or 1))
+    except ValueError:
+        return 1
+
+
+def timeline(patient: Patient, page: int = 1, size: int = TIMELINE_PAGE) -> TimelinePage:
+    """One page of everything recorded on the patient, newest first.
+
+    The newest `page * size` of each kind of record are enough to fill the page whatever
+    the mix, so the reads stay bounded by the page asked for, not by the patient's history.
+    A page past the end shows the last one.
+    """
     # A session's pain before needling is shown on its session, not a second time.
-    kb = knowledge_base()
-    for score in ScoreRecord.objects.filter(patient=patient, session__isnull=True):
-        by_patient = score.source == ScoreSource.PATIENT
-        entries.append(
-            TimelineEntry(
-                score.day,
-                score.created,
-                "score",
-                score.pk,
-                kb.instruments[score.instrument].label
-                + (" (reported by the patient)" if by_patient else ""),
-                f"{score.value:g}",
-            )
-        )
-    for message in Message.objects.filter(patient=patient):
-        who = "from the patient" if message.from_patient else "from the clinic"
-        entries.append(
-            TimelineEntry(
-                timezone.localdate(message.created),
-                message.created,
-                "message",
-                message.pk,
-                f"Message {who}",
-                message.body[:160],
-            )
-        )
+    intakes = IntakeRecord.objects.filter(patient=patient).order_by("-created", "-id")
+    plans = PlanRecord.objects.filter(patient=patient).order_by("-created", "-id")
+    sessions = SessionRecord.objects.filter(patient=patient).order_by("-day", "-created")
+    scores = ScoreRecord.objects.filter(patient=patient, session__isnull=True)
+    scores = scores.order_by("-day", "-created")
+    messages = Message.objects.filter(patient=patient).order_by("-created", "-id")
+    kinds = [intakes, plans, sessions, scores, messages]
+    first, *others = (records.order_by().values("pk") for records in kinds)
+    total = first.union(*others, all=True).count()  # one query, however many kinds
+    pages = max(1, -(-total // size))
+    page = min(page, pages)
+    wanted = page * size
+    entries = [
+        *(_intake_entry(r) for r in intakes[:wanted]),
+        *(_plan_entry(r) for r in plans[:wanted]),
+        *(_session_entry(r) for r in sessions[:wanted]),
+        *(_score_entry(r) for r in scores[:wanted]),
+        *(_message_entry(r) for r in messages[:wanted]),
+    ]
     # Newest first by clinical date; on one day, the order things were recorded in.
-    return sorted(entries, key=lambda e: (e.day, e.recorded), reverse=True)
+    entries.sort(key=lambda e: (e.day, e.recorded), reverse=True)
+    return TimelinePage(entries[wanted - size : wanted], page, pages, total)
+
+
+def _intake_entry(intake: IntakeRecord) -> TimelineEntry:
+    return TimelineEntry(
+        timezone.localdate(intake.created),
+        intake.created,
+        "intake",
+        intake.pk,
+        "Intake and screening",
+        triage_label(intake.triage_level),
+    )
+
+
+def _plan_entry(plan: PlanRecord) -> TimelineEntry:
+    return TimelineEntry(
+        timezone.localdate(plan.created),
+        plan.created,
+        "plan",
+        plan.pk,
+        "Course plan",
+        f"{len(plan.course.sessions)} sessions from {spoken(plan.start)}",
+    )
+
+
+def _session_entry(session: SessionRecord) -> TimelineEntry:
+    state = "closed" if session.closed else "open"
+    pain = f", pain before {session.nrs_before:g}" if session.nrs_before is not None else ""
+    return TimelineEntry(
+        session.day, session.created, "session", session.pk, f"Session {session.number}",
+        state + pain,
+    )  # fmt: skip
+
+
+def _score_entry(score: ScoreRecord) -> TimelineEntry:
+    by_patient = score.source == ScoreSource.PATIENT
+    return TimelineEntry(
+        score.day,
+        score.created,
+        "score",
+        score.pk,
+        knowledge_base().instruments[score.instrument].label
+        + (" (reported by the patient)" if by_patient else ""),
+        f"{score.value:g}",
+    )
+
+
+def _message_entry(message: Message) -> TimelineEntry:
+    who = "from the patient" if message.from_patient else "from the clinic"
+    return TimelineEntry(
+        timezone.localdate(message.created),
+        message.created,
+        "message",
+        message.pk,
+        f"Message {who}",
+        message.body[:160],
+    )
 
 
 def export_patient(patient: Patient) -> dict[str, Any]:

@@ -54,15 +54,18 @@ def clinical(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         membership = clinics.membership_of(request.user)
-        for name, model in SCOPED.items():
-            if (
-                name in kwargs
-                and not model._default_manager.filter(
-                    clinic=membership.clinic, pk=kwargs[name]
-                ).exists()
-            ):
-                raise Http404("No such record")
         if membership.role == Role.RECEPTION:
+            # Only here does anything answer before the view's own clinic-scoped fetch (which
+            # gives the 404): the record is looked for first so that reception learns no
+            # more about another clinic than a missing record would tell.
+            for name, model in SCOPED.items():
+                if (
+                    name in kwargs
+                    and not model._default_manager.filter(
+                        clinic=membership.clinic, pk=kwargs[name]
+                    ).exists()
+                ):
+                    raise Http404("No such record")
             raise PermissionDenied("Clinical records are for practitioners.")
         return view(request, membership.clinic, *args, **kwargs)
 
@@ -83,9 +86,12 @@ def _input_error(form: Any, exc: InputError) -> None:
 
 def record_of(model: type[Model], clinic: Clinic, pk: int) -> Any:
     try:
-        return service.get_record(model, clinic, pk)
+        found: Any = service.get_record(model, clinic, pk)
     except service.RecordNotFound as exc:
         raise Http404("No such record") from exc
+    # Its patient is of this clinic: the audit rows name the clinic without reading it again.
+    found.patient.clinic = clinic
+    return found
 
 
 def viewed(request: HttpRequest, what: str, patient: Patient) -> None:
@@ -114,13 +120,17 @@ def _patient_page(
     status: int = 200,
 ) -> HttpResponse:
     viewed(request, f"patient {patient.pk}", patient)
+    timeline = presenters.timeline(
+        patient, presenters.timeline_page_number(request.GET.get("timeline"))
+    )
     plan = PlanRecord.objects.filter(patient=patient).first()
     scores = service.course_scores(patient, plan)
     diary = service.course_scores(patient, plan, source=ScoreSource.PATIENT)
     context = {
         "patient": patient,
         "clinical": True,
-        "timeline": presenters.timeline(patient),
+        "timeline": timeline.entries,
+        "timeline_page": timeline,
         "charts": presenters.outcome_charts(scores, diary),
         "outcome": service.outcome_for(scores, plan),
         # Opening the page reads the patient's messages (they are marked as read).

@@ -8,13 +8,26 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from acuback.web.clinics.text import fold
+from acuback.web.clinics.text import fold, name_words
+
+
+class PaperSize(models.TextChoices):
+    A4 = "A4", "A4"
+    LETTER = "Letter", "US Letter"
 
 
 class Clinic(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     created = models.DateTimeField(auto_now_add=True)
+    # Printed on letters and invoices, so a doctor or insurer knows where to reply.
+    address = models.TextField("Postal address", blank=True, default="")
+    phone = models.CharField("Phone", max_length=32, blank=True, default="")
+    email = models.EmailField("Email", blank=True, default="")
+    # A clinic prints on one paper size every time (US and Canada: Letter; elsewhere A4).
+    paper_size = models.CharField(
+        "Paper size for documents", max_length=6, choices=PaperSize.choices, default=PaperSize.A4
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -111,7 +124,13 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["family_name", "given_name"]
-        indexes = [models.Index(fields=["clinic", "family_name"])]
+        indexes = [
+            models.Index(fields=["clinic", "family_name"]),
+            models.Index(
+                fields=["clinic", "date_of_birth", "family_name", "given_name"],
+                name="patient_search_birth",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"
@@ -119,6 +138,40 @@ class Patient(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_folded = fold(f"{self.given_name} {self.family_name}")
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"given_name", "family_name"} & set(update_fields):
+        renamed = update_fields is None or bool({"given_name", "family_name"} & set(update_fields))
+        if update_fields is not None and renamed:
             kwargs["update_fields"] = {*update_fields, "name_folded"}
         super().save(*args, **kwargs)
+        if renamed:
+            PatientNameWord.index([self])
+
+
+class PatientNameWord(models.Model):
+    """Each word of a patient's folded name, so a name search starts from an index.
+
+    The patient list finds names by how their words start ("fen" finds Fenwick); a
+    search inside a long column would read every patient, a search here reads an index.
+    Kept by Patient.save(); patients made another way (bulk_create) call `index` after.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="name_words")
+    # db_index: on PostgreSQL Django adds a pattern index, which LIKE 'fen%' uses.
+    word = models.CharField(max_length=100, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "word"], name="patient_name_word_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.word
+
+    @staticmethod
+    def index(patients: list[Patient]) -> None:
+        """(Re)write the words of these patients' names."""
+        PatientNameWord.objects.filter(patient__in=patients).delete()
+        PatientNameWord.objects.bulk_create(
+            PatientNameWord(patient=patient, word=word[:100])
+            for patient in patients
+            for word in dict.fromkeys(name_words(f"{patient.given_name} {patient.family_name}"))
+        )

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django_htmx.middleware import HtmxDetails
 
 from acuback.web.audit.models import Action
-from acuback.web.audit.service import record
+from acuback.web.audit.service import changes_of, record
 from acuback.web.clinics import service
 from acuback.web.clinics.forms import PatientForm, PatientSearchForm, RegisterPatientForm
 from acuback.web.clinics.models import Clinic, Patient
+
+PATIENTS_PER_PAGE = 50
 
 
 class HtmxRequest(HttpRequest):
@@ -38,11 +43,21 @@ def patient_list(request: HtmxRequest) -> HttpResponse:
         context = {"clinic": clinic, "patients": [], "search_errors": search.errors["q"]}
         return render(request, template, context, status=400)
     query = search.cleaned_data["q"]
-    patients = service.patients_of(clinic, query)
+    page = Paginator(service.patients_of(clinic, query), PATIENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     # The search words are left out of the trail: they are often a patient's name.
     what = "patient list" + (" (search)" if query else "")
     record(request, Action.VIEW, what, clinic=clinic, path=request.path)
-    return render(request, template, {"clinic": clinic, "patients": patients, "query": query})
+    context = {
+        "clinic": clinic,
+        "patients": page.object_list,
+        "page": page,
+        "query": query,
+        # The page links keep the search, so page 2 is page 2 of the same patients.
+        "search_kept": urlencode({"q": query}) + "&" if query else "",
+    }
+    return render(request, template, context)
 
 
 def _clinic(request: HttpRequest) -> Clinic:
@@ -117,7 +132,8 @@ def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
         changed = [str(form.fields[name].label) for name in form.changed_data]
         service.save_details(form.save(commit=False))
         what = f"patient {patient.pk} details: " + (", ".join(changed) or "nothing changed")
-        record(request, Action.CHANGE, what, clinic=clinic, patient_id=patient.pk)
+        record(request, Action.CHANGE, what, clinic=clinic, patient_id=patient.pk,
+               changes=changes_of(form))  # fmt: skip
         messages.success(request, "Details saved.")
         return redirect("patient-detail", patient.pk)
     record(request, Action.VIEW, f"patient {patient.pk} (details form)", clinic=clinic,

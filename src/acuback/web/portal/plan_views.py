@@ -1,22 +1,21 @@
 """The patient's own plan: the current one, older ones, and any of them as a PDF.
 
 The page and the PDF share one template body (`portal/plan_body.html`), so the PDF says
-exactly what the page says; WeasyPrint prints it on A4 with `portal/plan.css`.
+exactly what the page says; WeasyPrint prints it on the clinic's paper with `portal/plan.css`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 
 from acuback.web.audit.models import Action
 from acuback.web.audit.service import record
 from acuback.web.care.models import PlanRecord
 from acuback.web.clinics.models import Patient
+from acuback.web.documents.pdf import pdf_response, render_pdf
 from acuback.web.portal import plan_text
 from acuback.web.portal.access import patient_view
 
@@ -57,13 +56,10 @@ def one_plan(request: HttpRequest, patient: Patient, plan_id: int) -> HttpRespon
 
 @patient_view
 def plan_pdf(request: HttpRequest, patient: Patient, plan_id: int) -> HttpResponse:
-    # Imported here: WeasyPrint loads Pango at import, which no other page needs.
-    from weasyprint import CSS, HTML  # type: ignore[import-untyped]
-
     plan = _own(patient, plan_id)
     shown = plan_text.patient_plan(plan)
     newest = plan_text.plans_of(patient)[0]
-    html = render_to_string(
+    pdf = render_pdf(
         "portal/plan_pdf.html",
         {
             "patient": patient,
@@ -72,13 +68,16 @@ def plan_pdf(request: HttpRequest, patient: Patient, plan_id: int) -> HttpRespon
             "status": plan_text.status_of(patient),
             "pdf": True,
         },
+        paper=patient.clinic.paper_size,
+        footer=patient.clinic.name,
+        stylesheets=("portal/plan.css",),
         request=request,
     )
-    css = finders.find("portal/plan.css")
-    assert isinstance(css, str)
-    pdf = HTML(string=html).write_pdf(stylesheets=[CSS(filename=css)])
-    record(request, Action.EXPORT, f"portal plan {plan.pk} as PDF",
-           clinic=patient.clinic, patient_id=patient.pk)  # fmt: skip
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="my-plan-{shown.file_day}.pdf"'
-    return response
+    return pdf_response(
+        request,
+        pdf,
+        filename=f"my-plan-{shown.file_day}.pdf",
+        what=f"portal plan {plan.pk} as PDF",
+        clinic=patient.clinic,
+        patient_id=patient.pk,
+    )
