@@ -12,6 +12,10 @@ ACUBACK_SMTP_HOST      send email through this SMTP server; without it, emails a
                        as files to ACUBACK_VAR_DIR/mail so the clinic sees what would be sent
 ACUBACK_SMTP_PORT, ACUBACK_SMTP_USER, ACUBACK_SMTP_PASSWORD
 ACUBACK_SMTP_TLS       "starttls" (default), "ssl" or "none"
+ACUBACK_HTTPS          "1" behind a TLS proxy: secure cookies, HTTPS redirect, HSTS, trusted origins
+ACUBACK_HSTS_SECONDS   how long browsers keep to HTTPS (default: a year; only with ACUBACK_HTTPS)
+ACUBACK_TRUSTED_PROXY  comma-separated proxy addresses whose X-Forwarded-For is believed
+ACUBACK_IDLE_MINUTES   a signed-in session idle this long is signed out (default: 30)
 """
 
 from __future__ import annotations
@@ -59,6 +63,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Serves /api/docs from ninja's own Swagger UI files instead of a CDN.
+    "ninja",
     "acuback.web.clinics",
     "acuback.web.audit",
     "acuback.web.care",
@@ -71,15 +77,24 @@ INSTALLED_APPS = [
     "acuback.web.public",
     "acuback.web.portal",
     "acuback.web.checkins",
+    "acuback.web.documents",
+    "acuback.web.apitokens",
+    "acuback.web.fhir",
+    "acuback.web.reports",
 ]
 
 MIDDLEWARE = [
+    "acuback.web.security.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "acuback.web.audit.middleware.RefusalAuditMiddleware",
+    "acuback.web.security.IdleSignOutMiddleware",
+    "acuback.web.security.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -109,13 +124,27 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+# Each request is one transaction, so a change and the audit row that records it commit
+# together or not at all (a view that fails after writing leaves nothing behind). Every view
+# writes an audit row, so every request needs the write lock anyway: on SQLite (IMMEDIATE,
+# below) requests take turns for their whole length; on PostgreSQL they only hold the row
+# locks they take until the answer is sent.
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite allows one writer at a time. IMMEDIATE takes the write lock when a transaction
     # begins, so a read-then-write transaction (the sign-in throttle) cannot be overtaken
     # between its read and its write, and a second writer waits up to `timeout` seconds
     # instead of failing at once with "database is locked".
+    # WAL lets readers go on while one transaction writes (rollback-journal mode made every
+    # page wait, or fail, while anything read the file); with WAL, synchronous=NORMAL is
+    # still safe against corruption and loses at most the last commits on power loss, not on
+    # a crash of the app, and makes each commit (every view writes an audit row) much cheaper.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
     # Django's default in-memory test database is a shared-cache one, whose table locks
     # answer concurrent threads with "database table is locked" instead of waiting; a file
@@ -152,6 +181,67 @@ SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Deployment hardening (issue 13): HTTPS behind a proxy, CSP, idle sign-out, files ----------
+_ON = {"1", "true", "yes"}
+# Behind a TLS proxy (Caddy, nginx) that sets X-Forwarded-Proto and strips any the client sent.
+ACUBACK_HTTPS = os.environ.get("ACUBACK_HTTPS", "").lower() in _ON
+if ACUBACK_HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("ACUBACK_HSTS_SECONDS", str(365 * 24 * 60 * 60)))
+    # acuback is meant to have a host name of its own (records.clinic.example): the names under
+    # it are its own too, and none of them should ever be reached over plain HTTP.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Form posts through the proxy carry an https:// Origin that must match a served host.
+    CSRF_TRUSTED_ORIGINS = [
+        f"https://*{host}" if host.startswith(".") else f"https://{host}"
+        for host in ALLOWED_HOSTS
+        if host != "*"
+    ]
+# Joining the browsers' HSTS preload list is the domain owner's decision (and hard to undo), so
+# the check that asks for SECURE_HSTS_PRELOAD is silenced rather than the header preloaded.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Comma-separated addresses of the proxy; only from these is X-Forwarded-For believed.
+ACUBACK_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("ACUBACK_TRUSTED_PROXY", "").split(",") if p.strip()
+]
+# A signed-in session with no request for this long is signed out.
+ACUBACK_IDLE_MINUTES = int(os.environ.get("ACUBACK_IDLE_MINUTES", "30"))
+
+# Only our own origin: no inline script, no third-party host. Styles allow 'unsafe-inline'
+# because the appointment book places each block with a computed style attribute and pygal's
+# charts are inline SVG carrying their own <style>; scripts never do.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# The folder of local state and the SQLite database are readable by the server's user only.
+if VAR_DIR.stat().st_uid == os.getuid():
+    VAR_DIR.chmod(0o700)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _database = Path(DATABASES["default"]["NAME"])
+    if _database.parent.is_dir() and not _database.exists():
+        # Created here, before SQLite makes it with the umask's 0644; its -wal and -shm files
+        # take the database file's permissions.
+        os.close(os.open(_database, os.O_WRONLY | os.O_CREAT, 0o600))
+    for _file in (_database, Path(f"{_database}-wal"), Path(f"{_database}-shm")):
+        if _file.exists() and _file.stat().st_uid == os.getuid():
+            _file.chmod(0o600)
+# --- end of deployment hardening ----------------------------------------------------------------
 
 # A patient's portal invitation link works once, for this many hours.
 ACUBACK_INVITATION_HOURS = int(os.environ.get("ACUBACK_INVITATION_HOURS", "72"))
@@ -197,6 +287,11 @@ if smtp_host := os.environ.get("ACUBACK_SMTP_HOST", ""):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# The JSON API: every list is a page of 50, at most 200 on request.
+NINJA_PAGINATION_CLASS = "ninja.pagination.PageNumberPagination"
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_MAX_PER_PAGE_SIZE = 200
 
 LOGGING = {
     "version": 1,
