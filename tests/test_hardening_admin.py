@@ -34,7 +34,7 @@ def test_the_admin_opens_and_renames_their_own_clinic(clinics: dict[str, Any]) -
     page = client.get(url)
     assert page.status_code == 200
     assert b'value="Home Clinic"' in page.content
-    saved = client.post(url, {"name": "Home Back Clinic", "slug": "home"})
+    saved = client.post(url, {"name": "Home Back Clinic", "slug": "home", "paper_size": "A4"})
     assert saved.status_code == 302
     clinics["home"].refresh_from_db()
     assert clinics["home"].name == "Home Back Clinic"

@@ -22,6 +22,7 @@ from acuback.cli import app
 from acuback.clinical.intake import read_intake
 from acuback.knowledge.loader import knowledge_base
 from acuback.web import research
+from acuback.web.audit.models import Action, AuditEvent
 from acuback.web.care import service as care
 from acuback.web.care.models import PlanRecord, ScoreRecord, SessionRecord
 from acuback.web.clinics.models import Patient
@@ -297,6 +298,9 @@ def test_from_to_select_courses_by_start(cohort: dict[str, Any], tmp_path: Path)
     assert len(read_csv(out / "sessions.csv")) == 4
     other = exported(tmp_path / "other", "--clinic", "other")
     assert read_csv(other / "courses.csv") == []
+    # Each export is on the audit trail: the whole cohort's, and the one clinic's in its own.
+    exports = AuditEvent.objects.filter(action=Action.EXPORT, path__startswith="acuback export")
+    assert [e.clinic.slug if e.clinic else None for e in exports.order_by("id")] == [None, "other"]
 
 
 @pytest.mark.django_db(transaction=True)

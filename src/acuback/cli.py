@@ -55,13 +55,26 @@ def demo() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    dev: Annotated[
+        bool, typer.Option("--dev", help="Django's development server instead (one process)")
+    ] = False,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Server processes (default: 2 x cores + 1, at most 8)")
+    ] = None,
+    threads: Annotated[int, typer.Option(min=1, help="Threads in each process")] = 2,
 ) -> None:
     """Serve the clinic application (migrations must have run)."""
     _django()
-    from django.core.management import call_command
 
     typer.echo(f"acuback is serving on http://{host}:{port}/ (Ctrl+C to stop)")
-    call_command("runserver", f"{host}:{port}", use_reloader=False)
+    if dev:
+        from django.core.management import call_command
+
+        call_command("runserver", f"{host}:{port}", use_reloader=False)
+        return
+    from acuback.web import server
+
+    server.serve(host, port, workers or server.default_workers(), threads)
 
 
 @app.command()
@@ -288,9 +301,152 @@ def export_research(
             raise fail(str(exc)) from None
         except OSError as exc:
             raise fail(f"{directory}: cannot write: {exc.strerror}") from None
+    from acuback.web.audit.models import Action
+    from acuback.web.audit.service import record_command
+
+    record_command(
+        Action.EXPORT,
+        f"de-identified research export, {sum(written.values())} rows",
+        f"acuback export research {directory.resolve()}",
+        clinic=Clinic.objects.filter(slug=clinic).first() if clinic else None,
+    )
     for name, rows in written.items():
         typer.echo(f"{name}: {rows} row(s)")
     typer.echo(f"written to {directory}")
+
+
+token_app = typer.Typer(no_args_is_help=True, help="API tokens for scripts and integrations.")
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    username: Annotated[str, typer.Argument(help="The staff user the token acts for")],
+    name: Annotated[str, typer.Option(help="What the token is for")] = "command line",
+) -> None:
+    """Create a token for a staff user; the token is the last word printed, shown once."""
+    _django()
+    from django.contrib.auth import get_user_model
+
+    from acuback.web.apitokens import service
+    from acuback.web.audit.models import Action
+    from acuback.web.audit.service import record_command
+    from acuback.web.clinics.service import NotStaff
+
+    user = get_user_model()._default_manager.filter(username=username).first()
+    if user is None:
+        raise fail(f"no user is called '{username}'")
+    if not user.is_active:
+        raise fail(f"'{username}' is deactivated")
+    try:
+        token, secret = service.create_token(user, name)
+    except NotStaff:
+        raise fail(f"'{username}' is not staff of a clinic") from None
+    except service.TokenNameNotValid as exc:
+        raise fail(f"--name: {exc}") from None
+    record_command(
+        Action.CREATE, f"API token {token.pk} for {username}", "acuback token create",
+        clinic=token.clinic,
+    )  # fmt: skip
+    typer.echo(f"token {token.pk} for {username} at {token.clinic.name} ({token.name}):")
+    typer.echo(secret)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The number `token create` printed")],
+) -> None:
+    """Revoke a token: it stops opening the API at once."""
+    _django()
+    from django.utils import timezone
+
+    from acuback.web.apitokens.models import ApiToken
+    from acuback.web.audit.models import Action
+    from acuback.web.audit.service import record_command
+
+    token = ApiToken.objects.filter(pk=token_id).first()
+    if token is None:
+        raise fail(f"no token {token_id}")
+    ApiToken.objects.filter(pk=token_id, revoked__isnull=True).update(revoked=timezone.now())
+    record_command(
+        Action.CHANGE, f"API token {token_id} revoked", "acuback token revoke",
+        clinic=token.clinic,
+    )  # fmt: skip
+    typer.echo(f"token {token_id} revoked")
+
+
+def _progress_bar() -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    )
+
+
+def _per_table(bar: Any) -> Any:
+    """The backup module's progress callback: one bar per table, rows done of its total."""
+
+    def start(label: str, total: int) -> Any:
+        task = bar.add_task(label, total=total)
+        return lambda done: bar.advance(task, done)
+
+    return start
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="Backup file to write (.jsonl.gz)")],
+) -> None:
+    """Back up the whole database to one file while the server runs."""
+    _django()
+    from django.db import DatabaseError
+
+    from acuback.web import backup as backups
+
+    with _progress_bar() as bar:
+        start = _per_table(bar)
+        try:
+            header = backups.backup(file, start)
+        except backups.BackupError as exc:
+            raise fail(str(exc)) from None
+        except OSError as exc:
+            raise fail(f"{file}: cannot write: {exc.strerror}") from None
+        except DatabaseError as exc:
+            raise fail(f"the database cannot be read: {exc}") from None
+    typer.echo(f"backed up {header.rows} rows of {len(header.counts)} tables to {file}")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="Backup file written by `acuback backup`")],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Delete everything in the database first")
+    ] = False,
+) -> None:
+    """Restore a backup into an empty database (SQLite or PostgreSQL), migrating it first."""
+    _django()
+    from django.db import DatabaseError
+
+    from acuback.web import backup as backups
+
+    with _progress_bar() as bar:
+        start = _per_table(bar)
+        try:
+            header = backups.restore(file, start, replace=replace)
+        except backups.BackupError as exc:
+            raise fail(str(exc)) from None
+        except DatabaseError as exc:
+            raise fail(f"the database cannot be written: {exc}") from None
+    typer.echo(
+        f"restored {header.rows} rows of {len(header.counts)} tables from {file} "
+        f"(made {header.created} by acuback {header.acuback_version})"
+    )
 
 
 @kb_app.command("check")

@@ -25,8 +25,12 @@ urlpatterns = [
     path("", include("acuback.web.today.urls")),
     path("", include("acuback.web.public.urls")),
     path("", include("acuback.web.portal.urls")),
+    path("documents/", include("acuback.web.documents.urls")),
+    path("", include("acuback.web.apitokens.urls")),
     path("audit/", audit_views.trail, name="audit-trail"),
+    path("reports/", include("acuback.web.reports.urls")),
     path("knowledge/<str:code>/", knowledge_views.knowledge_entry, name="knowledge-entry"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("fhir/", include("acuback.web.fhir.urls")),
 ]
