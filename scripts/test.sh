@@ -19,4 +19,5 @@ echo "== pytest on SQLite"
 $BIN/pytest "$@"
 
 echo "== pytest on PostgreSQL"
-scripts/with-postgres.sh $BIN/pytest "$@"
+# Only what touches a database runs again there (tests/conftest.py says why).
+ACUBACK_TEST_SCOPE=database scripts/with-postgres.sh $BIN/pytest "$@"

@@ -22,6 +22,33 @@ _audit_triggers.TEST_FLUSH_ALLOWED = True
 
 PASSWORD = "correct-horse-battery-staple"
 
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the second database (scripts/test.sh sets ACUBACK_TEST_SCOPE=database), only the
+    tests that touch a database run again, and no browser test.
+
+    The engine, the knowledge base and the command-line contract have no database, so a
+    second run would repeat them exactly. The browser tests drive the same pages over the
+    same views whose queries the database tests already run on both; they are the slowest
+    part of the suite, and `make test` has to stay under half an hour on two cores.
+    """
+    if os.environ.get("ACUBACK_TEST_SCOPE") != "database":
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_database = item.get_closest_marker("django_db") is not None or bool(
+            DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        in_browser = item.get_closest_marker("browser") is not None or "browser" in set(
+            getattr(item, "fixturenames", ())
+        )
+        (keep if uses_database and not in_browser else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
 
 @pytest.fixture
 def clinics(db: Any) -> dict[str, Any]:

@@ -56,6 +56,7 @@ def course(
     )  # fmt: skip
     made = timezone.make_aware(datetime.combine(intake_day or start, datetime.min.time()))
     IntakeRecord.objects.filter(pk=record.pk).update(created=made)
+    record.created = made
     return PlanRecord.objects.create(
         clinic=patient.clinic, patient=patient, created_by=by, intake=record, start=start,
         course_json=draft(intake, screening, KB, start).model_dump(mode="json"),

@@ -43,12 +43,51 @@ def manage(ctx: typer.Context) -> None:
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    patients: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=200_000,
+            help="Grow the demo clinic to at least this many patients, each with a realistic"
+            " course of care (for trying acuback at scale, and for `make bench`)",
+        ),
+    ] = 0,
+) -> None:
     """Create (or refresh) the demo clinics and print their logins. Safe to repeat."""
     _django()
     from django.core.management import call_command
 
     call_command("load_demo")
+    if patients:
+        _grow_demo_cohort(patients)
+
+
+def _grow_demo_cohort(patients: int) -> None:
+    from acuback.web import cohort
+    from acuback.web.audit.models import Action
+    from acuback.web.audit.service import record_command
+    from acuback.web.clinics.models import Clinic, Patient
+
+    clinic = Clinic.objects.get(slug=cohort.DEMO_CLINIC)
+    missing = patients - Patient.objects.filter(clinic=clinic).count()
+    if missing <= 0:
+        typer.echo(f"{clinic.name} already has {patients} patients or more.")
+        return
+    with _progress_bar() as bar:
+        task = bar.add_task("Patients", total=missing)
+        made = cohort.generate_cohort(clinic, missing, progress=lambda n: bar.advance(task, n))
+    record_command(
+        Action.CREATE,
+        f"demo cohort of {made.patients} patients",
+        f"acuback demo --patients {patients}",
+        clinic=clinic,
+    )
+    typer.echo(
+        f"{clinic.name}: added {made.patients} patients, {made.plans} courses, {made.sessions}"
+        f" sessions, {made.scores} scores, {made.adverse_events} adverse events and"
+        f" {made.appointments} appointments."
+    )
 
 
 @app.command()

@@ -102,6 +102,16 @@ def read_series(raw: Any, kb: KnowledgeBase, today: dt.date | None = None) -> Se
     return series
 
 
+def review_window(start: dt.date, kb: KnowledgeBase) -> tuple[dt.date, dt.date]:
+    """The first and last day of a course's review (weeks 6-8 by the knowledge base).
+
+    Scores before the first day are the course's baseline; the last score inside the
+    window is the one the review judges.
+    """
+    first_week, last_week = kb.rule(codes.REVIEW_RESULTS_DUE, ReviewRule).review_weeks[:2]
+    return start + dt.timedelta(weeks=first_week), start + dt.timedelta(weeks=last_week)
+
+
 def important_change(threshold: Threshold, baseline: float) -> float:
     """The smallest change from this baseline that counts as important.
 

@@ -8,12 +8,16 @@ the practitioner saw at the time; reading one back gives the typed model again.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from acuback.clinical.course_plan import CoursePlan
+from acuback.clinical.outcome import review_window
 from acuback.clinical.screening import Screening
+from acuback.knowledge.loader import knowledge_base
 from acuback.web.clinics.models import Clinic, Patient
 
 
@@ -69,10 +73,20 @@ class Decision(ClinicRecord):
         return f"{self.get_kind_display()} on {self.on}"
 
 
+SUMMARY_FIELDS = ("began", "review_opens", "review_closes", "condition", "startback_risk")
+
+
 class PlanRecord(ClinicRecord):
     intake = models.ForeignKey(IntakeRecord, on_delete=models.PROTECT, related_name="plans")
     start = models.DateField()
     course_json = models.JSONField(help_text="The engine's course plan as drafted, typed")
+    # Kept by save() from the intake, the course and the review rule, so the outcomes report
+    # reads plain columns instead of working out each course's dates and parsing its JSON.
+    began = models.DateField(null=True, editable=False, help_text="Intake or start, if earlier")
+    review_opens = models.DateField(null=True, editable=False)
+    review_closes = models.DateField(null=True, editable=False)
+    condition = models.CharField(max_length=60, blank=True, editable=False)
+    startback_risk = models.CharField(max_length=10, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created"]
@@ -81,6 +95,24 @@ class PlanRecord(ClinicRecord):
 
     def __str__(self) -> str:
         return f"Plan {self.pk} from {self.start}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.summarise()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *SUMMARY_FIELDS}
+        super().save(*args, **kwargs)
+
+    def summarise(self) -> None:
+        """The report's columns: first day, review window, main condition and STarT Back
+        risk (bulk_create callers call this first)."""
+        intake_day = timezone.localdate(self.intake.created) if self.intake.created else self.start
+        self.began = min(intake_day, self.start)
+        self.review_opens, self.review_closes = review_window(self.start, knowledge_base())
+        conditions = self.course_json.get("conditions") or [{}]
+        self.condition = conditions[0].get("code", "")
+        startback = self.intake.screening_json.get("startback") or {}
+        self.startback_risk = startback.get("risk", "")
 
     @cached_property
     def course(self) -> CoursePlan:

@@ -18,18 +18,13 @@ from typing import Any
 
 from django.db.models import (
     Count,
-    DateField,
-    ExpressionWrapper,
-    F,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     Subquery,
 )
-from django.db.models.expressions import CombinedExpression
-from django.db.models.fields.json import KT, KeyTextTransform, KeyTransform
-from django.db.models.functions import Coalesce, Least, TruncDate
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
 
 from acuback.clinical import codes
 from acuback.clinical.base import spoken
@@ -113,13 +108,6 @@ def check_period(start: dt.date, end: dt.date, today: dt.date) -> None:
         raise PeriodNotValid("The period is longer than five years.")
 
 
-def _after(days: int) -> ExpressionWrapper[CombinedExpression]:
-    # SQLite adds days as text ("2026-02-16 00:00:00"), which sorts after the bare date of
-    # the same day: so only `day > start + (n - 1)` and `day <= start + n` are written,
-    # which read the same on both databases.
-    return ExpressionWrapper(OuterRef("start") + timedelta(days=days), output_field=DateField())
-
-
 def _instruments() -> list[str]:
     kb = knowledge_base()
     return [t.instrument for t in kb.thresholds.values()]
@@ -130,15 +118,8 @@ def _caps() -> list[CapRule]:
 
 
 def _course_rows(clinic: Clinic, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    kb = knowledge_base()
-    first_week, last_week = kb.rule(codes.REVIEW_RESULTS_DUE, ReviewRule).review_weeks[:2]
     closed = SessionRecord.objects.filter(plan=OuterRef("pk"), closed__isnull=False)
     annotations: dict[str, Any] = {
-        "began": Least(TruncDate("intake__created"), F("start")),
-        "condition": KT("course_json__conditions__0__code"),
-        # KT() reads its first word as the JSON field, so a field across a relation is
-        # spelled out.
-        "risk": KeyTextTransform("risk", KeyTransform("startback", "intake__screening_json")),
         "visits": Coalesce(
             Subquery(
                 closed.order_by().values("plan").annotate(n=Count("id")).values("n"),
@@ -152,14 +133,15 @@ def _course_rows(clinic: Clinic, start: dt.date, end: dt.date) -> list[dict[str,
             patient=OuterRef("patient"), source=ScoreSource.CLINIC, instrument=instrument
         )
         # The course's first score (from its intake or start, as the patient page judges
-        # it), before the review window; and the last score inside the window.
+        # it), before the review window; and the last score inside the window. The dates
+        # are the plan's own columns, so each lookup is a range of one index.
         annotations[f"baseline_{instrument}"] = Subquery(
-            scores.filter(day__gte=OuterRef("began"), day__lte=_after(7 * first_week - 1))
+            scores.filter(day__gte=OuterRef("began"), day__lt=OuterRef("review_opens"))
             .order_by("day", "id")
             .values("value")[:1]
         )
         annotations[f"review_{instrument}"] = Subquery(
-            scores.filter(day__gt=_after(7 * first_week - 1), day__lte=_after(7 * last_week))
+            scores.filter(day__gte=OuterRef("review_opens"), day__lte=OuterRef("review_closes"))
             .order_by("-day", "-id")
             .values("value")[:1]
         )
@@ -175,7 +157,7 @@ def _course_rows(clinic: Clinic, start: dt.date, end: dt.date) -> list[dict[str,
             "pk",
             "start",
             "condition",
-            "risk",
+            "startback_risk",
             "visits",
             "created_by__username",
             "created_by__first_name",
@@ -189,11 +171,16 @@ def _course_rows(clinic: Clinic, start: dt.date, end: dt.date) -> list[dict[str,
 def _finished(clinic: Clinic, start: dt.date, end: dt.date) -> int:
     """Courses whose last charted session fell in the period and completed the block."""
     kb = knowledge_base()
+    closed = SessionRecord.objects.filter(plan=OuterRef("pk"), closed__isnull=False)
     rows = (
-        PlanRecord.objects.filter(clinic=clinic)
+        # A course that finished in the period started before its end.
+        PlanRecord.objects.filter(clinic=clinic, start__lte=end)
         .annotate(
-            last=Max("sessions__day", filter=Q(sessions__closed__isnull=False)),
-            visits=Count("sessions", filter=Q(sessions__closed__isnull=False)),
+            last=Subquery(closed.order_by("-day", "-number").values("day")[:1]),
+            visits=Subquery(
+                closed.order_by().values("plan").annotate(n=Count("id")).values("n"),
+                output_field=IntegerField(),
+            ),
             block=KT("course_json__schedule__code"),
         )
         .filter(last__gte=start, last__lte=end)
@@ -264,7 +251,7 @@ def outcomes(clinic: Clinic, start: dt.date, end: dt.date, today: dt.date) -> Ou
             continue
         condition = kb.conditions.get(row["condition"] or "")
         groups["condition"][condition.label if condition else NOT_RECORDED].append(responded)
-        risk = row["risk"]
+        risk = row["startback_risk"]
         groups["risk"][f"{risk.capitalize()} risk" if risk else NOT_RECORDED].append(responded)
         groups["practitioner"][_practitioner(row)].append(responded)
 
