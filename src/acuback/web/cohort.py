@@ -615,7 +615,7 @@ def _adverse_events(rng: random.Random, session: SessionRecord) -> list[AdverseE
             session=session,
             severity=severity,
             description=text,
-            created=session.closed,
+            created=session.closed or _aware(session.day, time(12)),
         )  # fmt: skip
         for severity, share, text in ADVERSE
         if rng.random() < share
