@@ -29,7 +29,7 @@ test: $(STAMP)
 	scripts/test.sh
 
 bench: $(STAMP)
-	$(BIN)/python bench/engine.py
+	scripts/bench.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

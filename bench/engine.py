@@ -7,6 +7,7 @@ Run with `make bench`. It measures; it asserts nothing. Intakes are drawn at ran
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import time
@@ -87,6 +88,7 @@ def main() -> None:
         f"{done - planned} were withheld by triage)"
     )
     print(f"mean latency: {elapsed / done * 1000:.3f} ms per intake")
+    print(json.dumps({"intakes_per_second": done / elapsed}))
 
 
 if __name__ == "__main__":

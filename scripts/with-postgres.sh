@@ -37,5 +37,7 @@ as_pg "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
   -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" start >/dev/null
 echo "== PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 
+# The database the application itself would use (the tests make their own beside it).
+as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres acuback
 export ACUBACK_DATABASE_URL="postgres://postgres@127.0.0.1:$port/acuback"
 "$@"

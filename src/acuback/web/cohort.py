@@ -506,6 +506,8 @@ def _batch(
             screening_json=course.screening.model_dump(mode="json"),
         )  # fmt: skip
         pending.append((patient, seen, practitioner, intake, course))
+    for _, _, _, intake, _ in pending:
+        intake.summarise()
     IntakeRecord.objects.bulk_create([intake for _, _, _, intake, _ in pending])
     counts.intakes += len(pending)
 

@@ -37,6 +37,9 @@ class IntakeRecord(ClinicRecord):
     answers = models.JSONField(help_text="The intake as entered, in knowledge-base codes")
     triage_level = models.CharField(max_length=30)
     screening_json = models.JSONField(help_text="The engine's screening as shown, typed")
+    # Kept by save(): the Today page lists the intakes a doctor's approval holds without
+    # reading every intake's screening.
+    held_for_approval = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created"]
@@ -44,10 +47,29 @@ class IntakeRecord(ClinicRecord):
     def __str__(self) -> str:
         return f"Intake {self.pk} ({self.triage_level})"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.summarise()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "held_for_approval"}
+        super().save(*args, **kwargs)
+
+    def summarise(self) -> None:
+        """Set held_for_approval from the screening (bulk_create callers call this first)."""
+        self.held_for_approval = screening_holds_for_approval(self.screening_json)
+
     @cached_property
     def screening(self) -> Screening:
         """The screening shown when the intake was saved (before any later decision)."""
         return Screening.model_validate(self.screening_json)
+
+
+APPROVAL_LEVEL = "physician_clearance"
+
+
+def screening_holds_for_approval(screening_json: dict[str, Any]) -> bool:
+    """Does this stored screening hold the plan until a doctor approves?"""
+    blockers = screening_json.get("plan_blockers") or []
+    return any(b.get("level") == APPROVAL_LEVEL for b in blockers)
 
 
 class DecisionKind(models.TextChoices):
@@ -73,7 +95,9 @@ class Decision(ClinicRecord):
         return f"{self.get_kind_display()} on {self.on}"
 
 
-SUMMARY_FIELDS = ("began", "review_opens", "review_closes", "condition", "startback_risk")
+SUMMARY_FIELDS = (
+    "began", "review_opens", "review_closes", "condition", "startback_risk", "planned_sessions"
+)  # fmt: skip
 
 
 class PlanRecord(ClinicRecord):
@@ -87,6 +111,7 @@ class PlanRecord(ClinicRecord):
     review_closes = models.DateField(null=True, editable=False)
     condition = models.CharField(max_length=60, blank=True, editable=False)
     startback_risk = models.CharField(max_length=10, blank=True, editable=False)
+    planned_sessions = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created"]
@@ -104,8 +129,9 @@ class PlanRecord(ClinicRecord):
         super().save(*args, **kwargs)
 
     def summarise(self) -> None:
-        """The report's columns: first day, review window, main condition and STarT Back
-        risk (bulk_create callers call this first)."""
+        """The columns the outcomes report and the Today page read: first day, review
+        window, main condition, STarT Back risk and sessions planned (bulk_create callers
+        call this first)."""
         intake_day = timezone.localdate(self.intake.created) if self.intake.created else self.start
         self.began = min(intake_day, self.start)
         self.review_opens, self.review_closes = review_window(self.start, knowledge_base())
@@ -113,6 +139,7 @@ class PlanRecord(ClinicRecord):
         self.condition = conditions[0].get("code", "")
         startback = self.intake.screening_json.get("startback") or {}
         self.startback_risk = startback.get("risk", "")
+        self.planned_sessions = len(self.course_json.get("sessions") or ())
 
     @cached_property
     def course(self) -> CoursePlan:

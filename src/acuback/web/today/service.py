@@ -26,10 +26,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from acuback.web.appointments import patient_booking
@@ -37,6 +38,7 @@ from acuback.web.appointments import service as book
 from acuback.web.appointments.models import Appointment, HomeVisitRequest, Status
 from acuback.web.care import service as care
 from acuback.web.care.models import (
+    APPROVAL_LEVEL,
     AdverseEvent,
     Decision,
     DecisionKind,
@@ -44,6 +46,7 @@ from acuback.web.care.models import (
     PlanRecord,
     ScoreRecord,
     ScoreSource,
+    SessionRecord,
     Severity,
 )
 from acuback.web.checkins import service as checkins
@@ -53,7 +56,6 @@ from acuback.web.reminders import service as reminders
 
 RECENT_ADVERSE_DAYS = 7
 # The triage level of a blocker that a doctor's approval lifts.
-APPROVAL_LEVEL = "physician_clearance"
 CLINICAL_ROLES = (Role.PRACTITIONER, Role.ADMIN)
 
 
@@ -137,23 +139,32 @@ def today_for(membership: Membership, *, mine: bool, now: datetime | None = None
 
 
 def active_plans(clinic: Clinic, who: User | None) -> list[PlanRecord]:
-    """Each patient's newest plan, while some planned session is still to be charted."""
+    """Each patient's newest plan, while some planned session is still to be charted.
+
+    Filtered in the database, without reading the courses: a clinic's history of finished
+    courses grows every year, the courses in hand do not.
+    """
+    newer = PlanRecord.objects.filter(patient=OuterRef("patient")).filter(
+        Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"), id__gt=OuterRef("id"))
+    )
+    charted = SessionRecord.objects.filter(plan=OuterRef("pk")).order_by().values("plan")
     plans = (
         PlanRecord.objects.filter(clinic=clinic)
+        .exclude(Exists(newer))
+        .annotate(
+            charted=Coalesce(
+                Subquery(charted.annotate(n=Count("id")).values("n"), output_field=IntegerField()),
+                0,
+            ),
+            reviews=KeyTransform("reviews", "course_json"),
+        )
+        .filter(charted__lt=F("planned_sessions"))
+        .defer("course_json")
         .select_related("patient")
-        .annotate(charted=Count("sessions"))
-        .order_by("patient_id", "-created", "-id")
     )
-    newest: dict[int, PlanRecord] = {}
-    for plan in plans:
-        newest.setdefault(plan.patient_id, plan)
-    active = [
-        plan
-        for plan in newest.values()
-        if plan.charted < len(plan.course.sessions)  # type: ignore[attr-defined]
-        and (who is None or plan.created_by_id == who.pk)
-    ]
-    return sorted(active, key=lambda p: (p.patient.family_name, p.patient.given_name, p.pk))
+    if who is not None:
+        plans = plans.filter(created_by=who)
+    return sorted(plans, key=lambda p: (p.patient.family_name, p.patient.given_name, p.pk))
 
 
 def reviews_due(plans: list[PlanRecord], day: date) -> list[ReviewDue]:
@@ -168,14 +179,19 @@ def reviews_due(plans: list[PlanRecord], day: date) -> list[ReviewDue]:
     due = []
     for plan in plans:
         last_score = last_scores.get(plan.patient_id)
+        # The course's reviews as stored (CoursePlan.reviews: label and ISO date each).
+        reviews = [
+            (review["label"], date.fromisoformat(review["date"]))
+            for review in plan.reviews  # type: ignore[attr-defined]
+        ]
         waiting = [
-            review
-            for review in plan.course.reviews
-            if review.date <= day and (last_score is None or last_score < review.date)
+            (label, on)
+            for label, on in reviews
+            if on <= day and (last_score is None or last_score < on)
         ]
         if waiting:
-            review = waiting[-1]
-            due.append(ReviewDue(plan, review.label, review.date))
+            label, on = waiting[-1]
+            due.append(ReviewDue(plan, label, on))
     return sorted(due, key=lambda r: (r.day, r.plan.pk))
 
 
@@ -197,20 +213,18 @@ def adverse_events(clinic: Clinic, who: User | None, now: datetime) -> list[Adve
 
 def approvals_awaited(clinic: Clinic, who: User | None) -> list[ApprovalAwaited]:
     """Patients whose newest intake waits for a doctor's approval."""
-    intakes = (
-        IntakeRecord.objects.filter(clinic=clinic)
-        .select_related("patient")
-        .order_by("patient_id", "-created", "-id")
+    newer = IntakeRecord.objects.filter(patient=OuterRef("patient")).filter(
+        Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"), id__gt=OuterRef("id"))
     )
-    newest: dict[int, IntakeRecord] = {}
-    for intake in intakes:
-        newest.setdefault(intake.patient_id, intake)
+    # Decisions only lift what the intake's own screening held: only those held are read.
+    newest = (
+        IntakeRecord.objects.filter(clinic=clinic, held_for_approval=True)
+        .exclude(Exists(newer))
+        .select_related("patient")
+    )
     awaited = []
-    for intake in newest.values():
+    for intake in newest:
         if who is not None and intake.created_by_id != who.pk:
-            continue
-        if not held_for_approval(intake.screening_json):
-            # Decisions only lift what the intake's own screening held: no need to re-screen.
             continue
         screening = care.current_screening(intake)
         held = [b for b in screening.plan_blockers if b.level == APPROVAL_LEVEL]
@@ -229,11 +243,6 @@ def approvals_awaited(clinic: Clinic, who: User | None) -> list[ApprovalAwaited]
     return sorted(awaited, key=lambda a: (a.intake.created, a.intake.pk))
 
 
-def held_for_approval(screening_json: dict[str, Any]) -> bool:
-    blockers = screening_json.get("plan_blockers") or []
-    return any(b.get("level") == APPROVAL_LEVEL for b in blockers)
-
-
 def without_next_appointment(plans: list[PlanRecord], now: datetime) -> list[NoNextAppointment]:
     ahead = set(
         Appointment.objects.filter(
@@ -241,7 +250,7 @@ def without_next_appointment(plans: list[PlanRecord], now: datetime) -> list[NoN
         ).values_list("patient_id", flat=True)
     )
     return [
-        NoNextAppointment(plan, plan.charted, len(plan.course.sessions))  # type: ignore[attr-defined]
+        NoNextAppointment(plan, plan.charted, plan.planned_sessions)  # type: ignore[attr-defined]
         for plan in plans
         if plan.patient_id not in ahead
     ]
