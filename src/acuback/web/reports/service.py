@@ -237,13 +237,19 @@ def outcomes(clinic: Clinic, start: dt.date, end: dt.date, today: dt.date) -> Ou
         "risk": defaultdict(list),
         "practitioner": defaultdict(list),
     }
+    # Scores are a few whole numbers, so the same pair comes back thousands of times in a
+    # large clinic: each is judged by the engine once.
+    judgements: dict[tuple[str, float, float], Measure] = {}
     for row in rows:
         measures: list[Measure] = []
         for instrument in _instruments():
             baseline, latest = row[f"baseline_{instrument}"], row[f"review_{instrument}"]
             if baseline is None or latest is None:
                 continue
-            judged = measure(instrument, float(baseline), float(latest), kb)
+            key = (instrument, float(baseline), float(latest))
+            if key not in judgements:
+                judgements[key] = measure(*key, kb)
+            judged = judgements[key]
             measures.append(judged)
             per_instrument[instrument].append(judged.responder)
         responded = course_responded(measures)
