@@ -50,6 +50,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+from django.contrib.auth.hashers import Argon2PasswordHasher  # noqa: E402
+
+
+class QuickArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 as in production, at the smallest cost: the production parameters take a
+    quarter of a second per hash, and nearly every test makes four staff accounts. The
+    algorithm, the stored format and every check on it stay the same."""
+
+    time_cost = 1
+    memory_cost = 8
+    parallelism = 1
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashing() -> Iterator[None]:
+    from django.test import override_settings
+
+    with override_settings(
+        PASSWORD_HASHERS=[
+            "tests.conftest.QuickArgon2PasswordHasher",
+            "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        ]
+    ):
+        yield
+
+
 @pytest.fixture
 def clinics(db: Any) -> dict[str, Any]:
     from django.contrib.auth import get_user_model
