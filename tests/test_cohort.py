@@ -13,6 +13,7 @@ from django.utils import timezone
 from typer.testing import CliRunner
 
 from acuback.cli import app
+from acuback.clinical.intake import read_intake
 from acuback.clinical.screening import screen
 from acuback.knowledge.loader import knowledge_base
 from acuback.web import cohort
@@ -60,6 +61,7 @@ def test_the_counts_are_what_was_written_and_progress_adds_up(made: dict[str, An
     # A realistic mix: most are planned, some need a doctor first and never get a plan.
     assert 0.8 * 150 < counts.plans < 150
     assert len(counts.levels) >= 3
+    assert counts.levels["physician_clearance"] > 0  # held at intake, approved, then planned
 
 
 def test_every_chart_passes_the_safe_core_and_every_date_holds(made: dict[str, Any]) -> None:
@@ -70,11 +72,13 @@ def test_every_chart_passes_the_safe_core_and_every_date_holds(made: dict[str, A
     for plan in plans:
         permission = care.care_permission(plan.patient)
         assert permission.allowed, permission.blockers  # no plan without what screening needs
-        # The stored screening is the engine's own for these answers (and any approval).
-        assert screen(care.current_intake(plan.intake), kb).level.value in (
-            plan.intake.triage_level,
-            "treat",
+        # The stored screening is the engine's own for the answers as given at intake; an
+        # approval the intake waited for is a recorded decision, as in the clinic.
+        assert screen(read_intake(plan.intake.answers, kb), kb).model_dump(mode="json") == (
+            plan.intake.screening_json
         )
+        if plan.intake.held_for_approval:
+            assert Decision.objects.filter(intake=plan.intake, kind="clearance_received")
         assert plan.began is not None and plan.began <= plan.start <= today
         assert plan.intake.created.date() <= plan.start
         for session in plan.sessions.all():

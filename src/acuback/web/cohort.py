@@ -256,6 +256,9 @@ class Course:
     """One patient's way through the engine: the intake, and the plan when one is allowed."""
 
     answers: dict[str, Any]
+    # As shown at intake (stored on the intake record), and as it stands once any
+    # doctor's approval is applied (what the plan and the charts obey).
+    at_intake: Screening
     screening: Screening
     cleared_on: date | None
     start: date
@@ -269,7 +272,7 @@ def _course(
     """Screen the intake; where only a doctor's approval stands in the way, it arrives
     within a week; plan from the day after `wait` days (or the approval), never after today."""
     intake = read_intake(answers, kb, today=seen)
-    screening = screen(intake, kb)
+    screening = at_intake = screen(intake, kb)
     cleared_on = None
     if not screening.plan_allowed and not intake.red_flags:
         cleared_on = min(today, seen + timedelta(days=5))
@@ -281,7 +284,7 @@ def _course(
     start = min(today, max(seen + timedelta(days=wait), cleared_on or seen))
     plan = course_plan(intake, screening, kb, start, today=start)
     chart = _chart(plan, screening, kb) if plan is not None else None
-    return Course(answers, screening, cleared_on, start, plan, chart)
+    return Course(answers, at_intake, screening, cleared_on, start, plan, chart)
 
 
 def _chart(plan: CoursePlan, screening: Screening, kb: KnowledgeBase) -> Chart | None:
@@ -499,11 +502,11 @@ def _batch(
         practitioner = rng.choice(staff)
         answers = _intake_answers(rng, kb, age, str(patient.sex))
         course = _course(answers, kb, seen, rng.randint(0, 7), today)
-        counts.levels[course.screening.level.value] += 1
+        counts.levels[course.at_intake.level.value] += 1
         intake = IntakeRecord(
             clinic=clinic, patient=patient, created_by=practitioner, created=_aware(seen, time(9)),
-            answers=answers, triage_level=course.screening.level.value,
-            screening_json=course.screening.model_dump(mode="json"),
+            answers=answers, triage_level=course.at_intake.level.value,
+            screening_json=course.at_intake.model_dump(mode="json"),
         )  # fmt: skip
         pending.append((patient, seen, practitioner, intake, course))
     for _, _, _, intake, _ in pending:
