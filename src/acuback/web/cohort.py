@@ -47,6 +47,7 @@ from acuback.web.care.models import (
 )
 from acuback.web.care.service import CHART_SIDES
 from acuback.web.clinics.models import Clinic, Membership, Patient, PatientNameWord, Role, Sex
+from acuback.web.reports.service import refresh_outcomes
 
 DEMO_CLINIC = "demo-back-clinic"
 BATCH = 500
@@ -599,6 +600,8 @@ def _batch(
     AdverseEvent.objects.bulk_create(adverse)
     booked = [a for a in appointments if a is not None]
     Appointment.objects.bulk_create(booked)
+    # bulk_create sends no signals: the outcomes report's judgements of these courses.
+    refresh_outcomes(plan.pk for plan in plans)
     counts.scores += len(scores)
     counts.adverse_events += len(adverse)
     counts.appointments += len(booked)

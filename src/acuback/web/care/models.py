@@ -193,10 +193,15 @@ class SessionRecord(ClinicRecord):
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="one_session_number_per_plan")
         ]
-        # The outcomes report: a course's visits in date order; a clinic's sessions in a period.
+        # The outcomes report: a course's visits in date order; a clinic's charted sessions
+        # in a period, counted from the index alone.
         indexes = [
             models.Index(fields=["plan", "day", "number"], name="session_plan_day"),
-            models.Index(fields=["clinic", "day"], name="session_clinic_day"),
+            models.Index(
+                fields=["clinic", "day"],
+                condition=models.Q(closed__isnull=False),
+                name="session_closed_clinic_day",
+            ),
         ]
 
     def __str__(self) -> str:
