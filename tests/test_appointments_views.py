@@ -116,6 +116,27 @@ def test_the_day_and_week_show_times_patient_type_status_and_travel(
     assert client.get(reverse("appointment-day"), {"day": "tomorrow"}).status_code == 400
 
 
+def test_the_whole_clinics_week_says_how_full_each_practitioners_day_is(
+    clinics: dict[str, Any],
+) -> None:
+    booked(clinics, 9)
+    booked(clinics, 10, "Home visit", address="1 Mill Lane", travel_before=30)
+    late = booked(clinics, 14)
+    service.change_status(late, "cancel", reason="Flu")
+    day = a_weekday_ahead()
+    response = signed_in(clinics["colleague"]).get(
+        reverse("appointment-week"), {"day": day.isoformat()}
+    )
+    text = response.content.decode()
+    alice = clinics["practitioner"]
+    # One line for alice's day: her hours (travel aside), two visits, one cancelled; it
+    # opens her day. No patient is named in the clinic's overview.
+    assert "09:00–10:45" in text and "2 appointments · 1 cancelled" in text
+    assert f"?day={day.isoformat()}&amp;practitioner={alice.pk}" in text
+    assert "Ada Fenwick" not in text
+    assert text.count(f'data-practitioner="{alice.pk}"') == 1
+
+
 def test_status_actions_and_cancellation_notice_on_the_page(clinics: dict[str, Any]) -> None:
     appointment = booked(clinics, 9)
     client = signed_in(clinics["colleague"])

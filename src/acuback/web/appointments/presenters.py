@@ -101,26 +101,103 @@ def day_columns(
     return list(columns.values())
 
 
+@dataclass(frozen=True)
+class WeekEntry:
+    """One line of the week: plain words, so a busy clinic's week renders quickly."""
+
+    appointment_id: int
+    time: str  # "09:00–09:45"
+    travel: str  # "Travel there" or "Travel back"; empty for the visit itself
+    patient: str
+    kind: str  # the appointment type's name
+    status: str  # the status value, for the CSS class
+    status_label: str
+    practitioner: str
+
+
 @dataclass
 class WeekDay:
     day: date
-    entries: list[Block] = field(default_factory=list)
+    entries: list[WeekEntry] = field(default_factory=list)
 
 
 def week_days(monday: date, appointments: list[Appointment]) -> list[WeekDay]:
     days = [WeekDay(monday + timedelta(days=i)) for i in range(7)]
+    placed: list[list[tuple[datetime, bool, WeekEntry]]] = [[] for _ in days]
+    names: dict[int, str] = {}
     for appointment in appointments:
         index = (service.local(appointment.starts_at).date() - monday).days
-        if 0 <= index < 7:
-            if appointment.status == Status.CANCELLED:
-                days[index].entries.append(
-                    Block(appointment, appointment.starts_at, appointment.ends_at)
-                )
-            else:
-                days[index].entries.extend(blocks_of(appointment))
-    for week_day in days:
-        week_day.entries.sort(key=lambda b: (b.starts_at, b.travel != "Travel there"))
+        if not 0 <= index < 7:
+            continue
+        if appointment.practitioner_id not in names:
+            names[appointment.practitioner_id] = service.practitioner_name(appointment.practitioner)
+        if appointment.status == Status.CANCELLED:
+            blocks = [Block(appointment, appointment.starts_at, appointment.ends_at)]
+        else:
+            blocks = blocks_of(appointment)
+        for block in blocks:
+            entry = WeekEntry(
+                appointment_id=appointment.pk,
+                time=f"{service.local(block.starts_at):%H:%M}–{service.local(block.ends_at):%H:%M}",
+                travel=block.travel,
+                patient=str(appointment.patient),
+                kind=appointment.type.name,
+                status=appointment.status,
+                status_label=appointment.get_status_display(),
+                practitioner=names[appointment.practitioner_id],
+            )
+            placed[index].append((block.starts_at, block.travel != "Travel there", entry))
+    for week_day, found in zip(days, placed, strict=True):
+        week_day.entries = [entry for *_, entry in sorted(found, key=lambda f: f[:2])]
     return days
+
+
+@dataclass
+class PractitionerDay:
+    """A practitioner's day in the whole clinic's week: how full it is, not every visit."""
+
+    practitioner_id: int
+    name: str
+    booked: int = 0
+    cancelled: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+
+    @property
+    def hours(self) -> str:
+        if self.first is None or self.last is None:
+            return ""
+        return f"{service.local(self.first):%H:%M}–{service.local(self.last):%H:%M}"
+
+
+def clinic_week(
+    monday: date, practitioners: list[User], found: list[tuple[int, datetime, datetime, str]]
+) -> list[tuple[date, list[PractitionerDay]]]:
+    """Each day of the week with each practitioner who has appointments that day:
+    (practitioner id, starts, ends, status) rows in, in the order of `practitioners`."""
+    names = {u.pk: service.practitioner_name(u) for u in practitioners}
+    days: list[dict[int, PractitionerDay]] = [{} for _ in range(7)]
+    for practitioner_id, starts_at, ends_at, status in found:
+        index = (service.local(starts_at).date() - monday).days
+        if not 0 <= index < 7 or practitioner_id not in names:
+            continue
+        day = days[index].setdefault(
+            practitioner_id, PractitionerDay(practitioner_id, names[practitioner_id])
+        )
+        if status == Status.CANCELLED:
+            day.cancelled += 1
+            continue
+        day.booked += 1
+        day.first = starts_at if day.first is None else min(day.first, starts_at)
+        day.last = ends_at if day.last is None else max(day.last, ends_at)
+    order = {pk: i for i, pk in enumerate(names)}
+    return [
+        (
+            monday + timedelta(days=i),
+            sorted(found_day.values(), key=lambda d: order[d.practitioner_id]),
+        )
+        for i, found_day in enumerate(days)
+    ]
 
 
 def notice(appointment: Appointment) -> str:

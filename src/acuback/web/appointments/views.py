@@ -119,24 +119,30 @@ def week_view(request: HttpRequest, membership: Membership) -> HttpResponse:
         return render(request, "appointments/bad_query.html", {"problem": exc.message}, status=400)
     monday = day - timedelta(days=day.weekday())
     sunday = monday + timedelta(days=6)
-    appointments = list(service.appointments_between(clinic, monday, sunday, practitioner))
+    found = service.appointments_between(clinic, monday, sunday, practitioner)
+    practitioners = list(service.practitioners_of(clinic))
     record(request, Action.VIEW, f"appointment book week of {monday.isoformat()}", clinic=clinic)
-    return render(
-        request,
-        "appointments/week.html",
-        {
-            "monday": monday,
-            "sunday": sunday,
-            "practitioner": practitioner,
-            "practitioners": service.practitioners_of(clinic),
-            "days": presenters.week_days(monday, appointments),
-            "previous": _query(monday - timedelta(days=7), practitioner),
-            "next": _query(monday + timedelta(days=7), practitioner),
-            "today": _query(timezone.localdate(), practitioner),
-            "day_query": _query(day, practitioner),
-            "today_date": timezone.localdate(),
-        },
-    )
+    context: dict[str, Any] = {
+        "monday": monday,
+        "sunday": sunday,
+        "practitioner": practitioner,
+        "practitioners": practitioners,
+        "previous": _query(monday - timedelta(days=7), practitioner),
+        "next": _query(monday + timedelta(days=7), practitioner),
+        "today": _query(timezone.localdate(), practitioner),
+        "day_query": _query(day, practitioner),
+        "today_date": timezone.localdate(),
+    }
+    if practitioner is None:
+        # A clinic group's week runs to hundreds of visits: the whole clinic's week says how
+        # full each practitioner's day is, and each line opens that practitioner's day.
+        rows = found.values_list("practitioner_id", "starts_at", "ends_at", "status")
+        context["clinic_days"] = presenters.clinic_week(monday, practitioners, list(rows))
+    else:
+        context["days"] = presenters.week_days(monday, list(found))
+        # Each entry's link is this prefix and its number: one reverse() for the week.
+        context["detail_prefix"] = reverse("appointment-detail", args=[0]).removesuffix("0/")
+    return render(request, "appointments/week.html", context)
 
 
 # --- booking ---------------------------------------------------------------------------
