@@ -43,6 +43,14 @@ class IntakeRecord(ClinicRecord):
 
     class Meta:
         ordering = ["-created"]
+        # Today: the few intakes a doctor's approval holds, out of every intake taken.
+        indexes = [
+            models.Index(
+                fields=["clinic", "created_by"],
+                condition=models.Q(held_for_approval=True),
+                name="intake_held_for_approval",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Intake {self.pk} ({self.triage_level})"
@@ -115,8 +123,12 @@ class PlanRecord(ClinicRecord):
 
     class Meta:
         ordering = ["-created"]
-        # The outcomes report: a clinic's courses started in a period.
-        indexes = [models.Index(fields=["clinic", "start"], name="plan_clinic_start")]
+        # The outcomes report: a clinic's courses started in a period. Today: a
+        # practitioner's own courses, without reading the whole clinic's.
+        indexes = [
+            models.Index(fields=["clinic", "start"], name="plan_clinic_start"),
+            models.Index(fields=["clinic", "created_by"], name="plan_clinic_author"),
+        ]
 
     def __str__(self) -> str:
         return f"Plan {self.pk} from {self.start}"

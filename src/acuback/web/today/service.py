@@ -222,10 +222,10 @@ def approvals_awaited(clinic: Clinic, who: User | None) -> list[ApprovalAwaited]
         .exclude(Exists(newer))
         .select_related("patient")
     )
+    if who is not None:
+        newest = newest.filter(created_by=who)
     awaited = []
     for intake in newest:
-        if who is not None and intake.created_by_id != who.pk:
-            continue
         screening = care.current_screening(intake)
         held = [b for b in screening.plan_blockers if b.level == APPROVAL_LEVEL]
         if not held:
