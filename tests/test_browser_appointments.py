@@ -105,7 +105,8 @@ def test_reception_books_a_home_visit_meets_a_clash_and_cancels(
         "day": f"{reverse('appointment-day')}?day={day.isoformat()}",
         "day-alice": f"{reverse('appointment-day')}?day={day.isoformat()}&practitioner={alice.pk}",
         "week": f"{reverse('appointment-week')}?day={day.isoformat()}",
-        "week-alice": f"{reverse('appointment-week')}?day={day.isoformat()}&practitioner={alice.pk}",
+        "week-alice": f"{reverse('appointment-week')}?day={day.isoformat()}"
+        f"&practitioner={alice.pk}",
         "booking-form": f"{reverse('appointment-new')}?day={day.isoformat()}",
         "course": reverse("plan-book", args=[plan.pk]),
         "detail": reverse("appointment-detail", args=[visit.pk]),

@@ -50,7 +50,6 @@ OPEN = {"portal-login", "portal-logout", "portal-welcome"}
 WITH_IDS = [r for r in ROUTES if r[2] and r[0] not in OPEN]
 
 
-
 def _plan(patient: Patient, by: Any) -> PlanRecord:
     intake = IntakeRecord.objects.create(
         clinic=patient.clinic, patient=patient, created_by=by, answers={},

@@ -123,7 +123,9 @@ def grown(clinic: Any) -> Any:
     over a handful of rows PostgreSQL's planner may rightly pick any index at all."""
     made = Patient.objects.bulk_create(
         Patient(
-            clinic=clinic, given_name=f"Pat{n}", family_name=f"Cohort{n % 400}",
+            clinic=clinic,
+            given_name=f"Pat{n}",
+            family_name=f"Cohort{n % 400}",
             date_of_birth=date(1940, 1, 1) + timedelta(days=7 * n),
         )  # fmt: skip
         for n in range(3000)

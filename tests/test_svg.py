@@ -87,3 +87,12 @@ def test_outcome_chart_draws_dated_scores_and_the_important_change_lines() -> No
     assert "5 Jan" in text and "2 Mar" in text, "the axis is dated"
     assert re.search(r"\b8\b", text), "values are printed at the dots"
     assert outcome_chart(ChartSeries("nrs", "Pain", 10, [], 2.0)) == ""
+
+
+def test_the_same_scores_draw_the_same_chart_once_and_new_scores_a_new_one() -> None:
+    points = [(date(2026, 1, 5), 7.0), (date(2026, 2, 16), 4.0)]
+    first = outcome_chart(ChartSeries("nrs", "Pain", 10, points, 2))
+    # A new list with the same scores (the next request) is the drawn chart, not a new one.
+    assert outcome_chart(ChartSeries("nrs", "Pain", 10, list(points), 2)) is first
+    later = outcome_chart(ChartSeries("nrs", "Pain", 10, [*points, (date(2026, 3, 2), 2.0)], 2))
+    assert later != first and "2 Mar" in later

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from html import escape
 
 import pygal
@@ -190,6 +191,18 @@ def outcome_chart(series: ChartSeries) -> str:
     """
     if not series.points and not series.reported:
         return ""
+    # pygal takes about 10 ms a chart, a third of a patient's page; the same scores draw
+    # the same chart, so each is drawn once per process until they change.
+    return _chart_svg(
+        ChartSeries(
+            series.instrument, series.label, series.maximum, tuple(series.points),
+            series.important_change, tuple(series.reported), series.reported_label,
+        )
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=1024)
+def _chart_svg(series: ChartSeries) -> str:
     days = sorted(d for d, _ in [*series.points, *series.reported])
     baseline = (series.points or series.reported)[0][1]
     better = max(baseline - series.important_change, 0)

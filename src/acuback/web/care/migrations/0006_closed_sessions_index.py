@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('care', '0005_plan_and_intake_summary_columns'),
-        ('clinics', '0005_patient_name_words_search_index'),
+        ("care", "0005_plan_and_intake_summary_columns"),
+        ("clinics", "0005_patient_name_words_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='sessionrecord',
-            name='session_clinic_day',
+            model_name="sessionrecord",
+            name="session_clinic_day",
         ),
         migrations.AddIndex(
-            model_name='sessionrecord',
-            index=models.Index(condition=models.Q(('closed__isnull', False)), fields=['clinic', 'day'], name='session_closed_clinic_day'),
+            model_name="sessionrecord",
+            index=models.Index(
+                condition=models.Q(("closed__isnull", False)),
+                fields=["clinic", "day"],
+                name="session_closed_clinic_day",
+            ),
         ),
     ]

@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('care', '0006_closed_sessions_index'),
-        ('clinics', '0005_patient_name_words_search_index'),
+        ("care", "0006_closed_sessions_index"),
+        ("clinics", "0005_patient_name_words_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='intakerecord',
-            index=models.Index(condition=models.Q(('held_for_approval', True)), fields=['clinic', 'created_by'], name='intake_held_for_approval'),
+            model_name="intakerecord",
+            index=models.Index(
+                condition=models.Q(("held_for_approval", True)),
+                fields=["clinic", "created_by"],
+                name="intake_held_for_approval",
+            ),
         ),
         migrations.AddIndex(
-            model_name='planrecord',
-            index=models.Index(fields=['clinic', 'created_by'], name='plan_clinic_author'),
+            model_name="planrecord",
+            index=models.Index(fields=["clinic", "created_by"], name="plan_clinic_author"),
         ),
     ]

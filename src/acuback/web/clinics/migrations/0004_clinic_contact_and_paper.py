@@ -4,30 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clinics', '0003_patient_name_folded'),
+        ("clinics", "0003_patient_name_folded"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='clinic',
-            name='address',
-            field=models.TextField(blank=True, default='', verbose_name='Postal address'),
+            model_name="clinic",
+            name="address",
+            field=models.TextField(blank=True, default="", verbose_name="Postal address"),
         ),
         migrations.AddField(
-            model_name='clinic',
-            name='email',
-            field=models.EmailField(blank=True, default='', max_length=254, verbose_name='Email'),
+            model_name="clinic",
+            name="email",
+            field=models.EmailField(blank=True, default="", max_length=254, verbose_name="Email"),
         ),
         migrations.AddField(
-            model_name='clinic',
-            name='paper_size',
-            field=models.CharField(choices=[('A4', 'A4'), ('Letter', 'US Letter')], default='A4', max_length=6, verbose_name='Paper size for documents'),
+            model_name="clinic",
+            name="paper_size",
+            field=models.CharField(
+                choices=[("A4", "A4"), ("Letter", "US Letter")],
+                default="A4",
+                max_length=6,
+                verbose_name="Paper size for documents",
+            ),
         ),
         migrations.AddField(
-            model_name='clinic',
-            name='phone',
-            field=models.CharField(blank=True, default='', max_length=32, verbose_name='Phone'),
+            model_name="clinic",
+            name="phone",
+            field=models.CharField(blank=True, default="", max_length=32, verbose_name="Phone"),
         ),
     ]
