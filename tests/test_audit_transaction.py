@@ -50,3 +50,31 @@ def test_a_change_whose_audit_row_fails_is_not_saved(
     patient.refresh_from_db()
     assert patient.phone == "01134960999"
     assert AuditEvent.objects.filter(action=Action.CHANGE, patient_id=patient.pk).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "method, atomic",
+    [("GET", False), ("HEAD", False), ("POST", True), ("PUT", True), ("DELETE", True)],
+)
+def test_changes_run_in_one_transaction_and_reads_take_no_write_lock(
+    method: str, atomic: bool
+) -> None:
+    from django.db import connection
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from acuback.web.transactions import AtomicChangesMiddleware
+
+    seen: list[bool] = []
+
+    def view(request: Any) -> HttpResponse:
+        seen.append(connection.in_atomic_block)
+        return HttpResponse("ok")
+
+    middleware = AtomicChangesMiddleware(lambda request: HttpResponse())
+    request = RequestFactory().generic(method, "/")
+    found = middleware.process_view(request, view, (), {})
+    if found is None:  # a read: Django calls the view itself, in autocommit
+        found = view(request)
+    assert found.status_code == 200 and seen == [atomic]

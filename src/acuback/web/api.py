@@ -24,7 +24,7 @@ from acuback.web.audit.models import Action
 from acuback.web.jsonapi import appointments, care, patients
 from acuback.web.jsonapi.common import InvalidInput, RefusedError, audit
 
-# The schema and its docs read no records: no per-request transaction (ATOMIC_REQUESTS), so
+# The schema and its docs read no records: never in a per-request transaction (transactions.py), so
 # they answer without touching the database (schemathesis loads the schema at collection).
 NO_DATABASE = {"openapi-json", "openapi-view"}
 

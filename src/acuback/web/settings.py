@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "acuback.web.transactions.AtomicChangesMiddleware",
 ]
 
 ROOT_URLCONF = "acuback.web.urls"
@@ -124,12 +125,12 @@ DATABASES = {
         conn_max_age=60,
     )
 }
-# Each request is one transaction, so a change and the audit row that records it commit
-# together or not at all (a view that fails after writing leaves nothing behind). Every view
-# writes an audit row, so every request needs the write lock anyway: on SQLite (IMMEDIATE,
-# below) requests take turns for their whole length; on PostgreSQL they only hold the row
-# locks they take until the answer is sent.
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# A request that may change something (POST, PUT, PATCH, DELETE) is one transaction, so a
+# change and the audit row that records it commit together or not at all (a view that fails
+# after writing leaves nothing behind): acuback.web.transactions, last in MIDDLEWARE. A read
+# writes only its audit row, on its own, so on SQLite (IMMEDIATE, below) page views do not
+# take turns for their whole length.
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite allows one writer at a time. IMMEDIATE takes the write lock when a transaction
     # begins, so a read-then-write transaction (the sign-in throttle) cannot be overtaken

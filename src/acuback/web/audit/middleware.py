@@ -26,7 +26,7 @@ class RefusalAuditMiddleware:
         user = getattr(request, "user", None)
         # Anonymous 404s are the internet's scanners, not a look at a record: left out.
         if what is not None and isinstance(user, User) and user.is_authenticated:
-            # After the view's transaction (ATOMIC_REQUESTS) ended, rolled back or not: the
+            # After the view's transaction (transactions.py) ended, rolled back or not: the
             # refusal is written on its own and kept.
             record(
                 request, Action.REFUSED, f"{what}: {request.method}", clinic=clinic_of_account(user)
