@@ -132,6 +132,10 @@ def test_a_chart_with_a_point_screening_excludes_is_refused_with_reasons(
     assert charted.status_code == 200, charted.content
     assert charted.json()["needles_inserted"] == 4 and charted.json()["points"]
     assert last_audit().action == Action.CHANGE
+    # Each field the call changed, with its old and new value, as on the session page.
+    assert last_audit().changes["Needles inserted"] == ["", "4"]
+    assert last_audit().changes["Stimulation"] == ["", "Manual"]
+    assert "Points and sides" not in last_audit().changes
     unclosable = api.post(f"/sessions/{session_id}/close")
     assert unclosable.status_code == 409 and "unaccounted" in unclosable.json()["detail"]
     api.patch(f"/sessions/{session_id}", {"needles_removed": 4})

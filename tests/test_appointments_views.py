@@ -337,6 +337,17 @@ def test_moving_on_the_page_refuses_a_clash_and_confirms_a_move(clinics: dict[st
     )
     second.refresh_from_db()
     assert second.starts_at == moment(a_weekday_ahead(), 14)
+    event = AuditEvent.objects.get(what=f"appointment {second.pk} moved")
+    assert [old[-5:] for old in event.changes["Starts"]] == ["11:00", "14:00"]
+
+
+def test_a_status_change_is_audited_with_the_old_and_new_status(clinics: dict[str, Any]) -> None:
+    appointment = booked(clinics, 9)
+    client = signed_in(clinics["colleague"])
+    url = reverse("appointment-status", args=[appointment.pk])
+    assert client.post(url, {"action": "cancel", "reason": "Flu"}).status_code == 302
+    event = AuditEvent.objects.get(what=f"appointment {appointment.pk} cancel")
+    assert event.changes == {"Status": ["Booked", "Cancelled"]}
 
 
 def test_reception_sees_the_course_but_no_link_into_clinical_notes(

@@ -225,6 +225,26 @@ def test_a_session_cannot_close_while_needle_counts_differ(clinics: dict[str, An
     assert session.needles_inserted == 6
 
 
+def test_a_chart_change_is_audited_field_by_field_without_the_advice_text(
+    clinics: dict[str, Any],
+) -> None:
+    client = signed_in(clinics["practitioner"])
+    plan = make_plan(client, make_intake(client, clinics["patient"]))
+    session = open_session(client, plan)
+    url = reverse("session-detail", args=[session.pk])
+    assert client.post(url, chart()).status_code == 302
+    assert client.post(url, chart(retention_minutes="25", advice="Swim.")).status_code == 302
+    last = AuditEvent.objects.filter(what=f"session {session.pk}").latest("id")
+    assert last.changes == {
+        "Needle retention (minutes)": ["20", "25"],
+        "Advice given": [None, None],
+    }
+    again = chart(points_text="bl23 both", retention_minutes="25", advice="Swim.")
+    assert client.post(url, again).status_code == 302
+    last = AuditEvent.objects.filter(what=f"session {session.pk}").latest("id")
+    assert last.changes == {"Points and sides": ["bl23 both, bl40 left", "bl23 both"]}
+
+
 def test_session_chart_errors_are_named_and_kept(clinics: dict[str, Any]) -> None:
     client = signed_in(clinics["practitioner"])
     plan = make_plan(client, make_intake(client, clinics["patient"]))

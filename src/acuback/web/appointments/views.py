@@ -289,6 +289,7 @@ def change_status(
     if not form.is_valid():
         return _detail_page(request, membership, appointment, status_form=form, status=400)
     action = form.cleaned_data["action"]
+    before = appointment.get_status_display()
     try:
         appointment = service.change_status(appointment, action, form.cleaned_data["reason"])
     except InputError as exc:
@@ -297,7 +298,8 @@ def change_status(
     except service.TransitionRefused as exc:
         return _detail_page(request, membership, appointment, problem=str(exc), status=409)
     record(request, Action.CHANGE, f"appointment {appointment.pk} {action}",
-           clinic=membership.clinic, patient_id=appointment.patient_id)  # fmt: skip
+           clinic=membership.clinic, patient_id=appointment.patient_id,
+           changes={"Status": [before, appointment.get_status_display()]})  # fmt: skip
     text = STATUS_DONE[action].format(
         patient=appointment.patient, when=service.when(appointment.starts_at)
     )
@@ -318,6 +320,7 @@ def move(request: HttpRequest, membership: Membership, appointment_id: int) -> H
     if not form.is_valid():
         return _detail_page(request, membership, appointment, move_form=form, status=400)
     starts_at = service.at(form.cleaned_data["day"], form.cleaned_data["time"])
+    before = service.when(appointment.starts_at)
     try:
         appointment = service.move(appointment, starts_at)
     except InputError as exc:
@@ -328,7 +331,8 @@ def move(request: HttpRequest, membership: Membership, appointment_id: int) -> H
     except service.Clash as exc:
         return _detail_page(request, membership, appointment, move_form=form, clash=exc, status=409)
     record(request, Action.CHANGE, f"appointment {appointment.pk} moved",
-           clinic=membership.clinic, patient_id=appointment.patient_id)  # fmt: skip
+           clinic=membership.clinic, patient_id=appointment.patient_id,
+           changes={"Starts": [before, service.when(appointment.starts_at)]})  # fmt: skip
     messages.success(request, f"Appointment moved to {service.when(appointment.starts_at)}.")
     return redirect("appointment-detail", appointment_id=appointment.pk)
 

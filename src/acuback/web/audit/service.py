@@ -92,6 +92,13 @@ def _shown(field: forms.Field, value: Any) -> str:
         return f"{spoken(timezone.localtime(value).date())} {timezone.localtime(value):%H:%M}"
     if isinstance(value, date):
         return spoken(value)
+    # A field read into several values (a chart's points and sides): each in turn.
+    if isinstance(value, list | tuple):
+        return ", ".join(_shown(field, item) for item in value)
+    if isinstance(value, dict):
+        return " ".join(_shown(field, item) for item in value.values())
+    if isinstance(value, str) and "\n" in value:
+        return ", ".join(line.strip() for line in value.splitlines() if line.strip())
     choices = dict(getattr(field, "choices", None) or [])
     return str(choices.get(value, value))
 

@@ -329,13 +329,14 @@ class SessionForm(forms.ModelForm[SessionRecord]):
         ]
         if not restrictions:
             del self.fields["restrictions_applied"]
-        elif self.instance.pk and not self.is_bound:
+        elif self.instance.pk:
+            # Also when bound: what was there before, for the audit trail's old values.
             self.initial["restrictions_applied"] = self.instance.restrictions_applied
         _choices_of(self, "response_sought").choices = [("", "-"), *Response.choices]
         _choices_of(self, "stimulation").choices = [("", "-"), *Stimulation.choices]
         for name in ("nrs_before", "nrs_after"):
             self.fields[name].validators.append(_nrs_range)
-        if self.instance.pk and not self.is_bound:
+        if self.instance.pk:
             self.initial["points_text"] = "\n".join(
                 f"{p['code']} {p['side']}" for p in self.instance.points
             )

@@ -26,7 +26,7 @@ from acuback.clinical.base import InputError
 from acuback.clinical.screening import Restriction, Screening, screen
 from acuback.knowledge.loader import knowledge_base
 from acuback.web.audit.models import Action
-from acuback.web.audit.service import record
+from acuback.web.audit.service import changes_of, record
 from acuback.web.care import forms, presenters, service
 from acuback.web.care.models import IntakeRecord, PlanRecord, ScoreSource, SessionRecord
 from acuback.web.checkins import service as check_ins
@@ -98,8 +98,14 @@ def viewed(request: HttpRequest, what: str, patient: Patient) -> None:
     record(request, Action.VIEW, what, clinic=patient.clinic, patient_id=patient.pk)
 
 
-def changed(request: HttpRequest, action: Action, what: str, patient: Patient) -> None:
-    record(request, action, what, clinic=patient.clinic, patient_id=patient.pk)
+def changed(
+    request: HttpRequest,
+    action: Action,
+    what: str,
+    patient: Patient,
+    changes: dict[str, list[str | None]] | None = None,
+) -> None:
+    record(request, action, what, clinic=patient.clinic, patient_id=patient.pk, changes=changes)
 
 
 @login_required
@@ -405,7 +411,7 @@ def session_detail(request: HttpRequest, clinic: Clinic, session_id: int) -> Htt
     except service.ChartRefused as exc:
         _chart_errors(form, exc)
         return _session_page(request, session, form, status=400)
-    changed(request, Action.CHANGE, f"session {session.pk}", session.patient)
+    changed(request, Action.CHANGE, f"session {session.pk}", session.patient, changes_of(form))
     if "close" not in request.POST:
         messages.success(request, "Chart saved.")
         return redirect("session-detail", session_id=session.pk)

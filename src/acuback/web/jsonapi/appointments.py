@@ -228,6 +228,7 @@ def appointment_create(request: HttpRequest, body: BookingIn) -> Status[Any]:
 def appointment_status(request: HttpRequest, appointment_id: Id, body: StatusIn) -> dict[str, Any]:
     appointment = _find(request, appointment_id)
     data = checked(forms.StatusForm(form_data(body.model_dump())))
+    before = appointment.get_status_display()
     try:
         appointment = service.change_status(appointment, data["action"], data["reason"])
     except InputError as exc:
@@ -235,6 +236,7 @@ def appointment_status(request: HttpRequest, appointment_id: Id, body: StatusIn)
     except service.TransitionRefused as exc:
         shown = f"appointment {appointment.pk} (status change refused)"
         raise RefusedError(str(exc), shown=shown, patient_id=appointment.patient_id) from None
+    changes: dict[str, list[str | None]] = {"Status": [before, appointment.get_status_display()]}
     audit(request, Action.CHANGE, f"appointment {appointment.pk} {data['action']}",
-          appointment.patient_id)  # fmt: skip
+          appointment.patient_id, changes)  # fmt: skip
     return _out(service.appointment_in(caller(request).clinic, appointment.pk))

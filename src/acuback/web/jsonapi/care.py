@@ -18,6 +18,7 @@ from acuback.clinical.base import InputError
 from acuback.clinical.course_plan import CoursePlan
 from acuback.clinical.screening import Screening
 from acuback.web.audit.models import Action
+from acuback.web.audit.service import changes_of
 from acuback.web.care import forms, service
 from acuback.web.care.models import IntakeRecord, PlanRecord, ScoreRecord, SessionRecord
 from acuback.web.jsonapi.common import (
@@ -431,7 +432,7 @@ def session_chart(request: HttpRequest, session_id: Id, body: ChartIn) -> dict[s
         raise input_error(exc) from None
     except service.ChartRefused as exc:
         raise _chart_refused(session, exc) from None
-    audit(request, Action.CHANGE, f"session {session.pk}", session.patient_id)
+    audit(request, Action.CHANGE, f"session {session.pk}", session.patient_id, changes_of(form))
     return _session_out(session)
 
 

@@ -136,8 +136,17 @@ def not_found(what: str) -> HttpError:
     return HttpError(404, f"No such {what}.")
 
 
-def audit(request: HttpRequest, action: Action, what: str, patient_id: int | None = None) -> None:
-    record(request, action, what, clinic=caller(request).clinic, patient_id=patient_id)
+def audit(
+    request: HttpRequest,
+    action: Action,
+    what: str,
+    patient_id: int | None = None,
+    changes: dict[str, list[str | None]] | None = None,
+) -> None:
+    record(
+        request, action, what, clinic=caller(request).clinic, patient_id=patient_id,
+        changes=changes,
+    )  # fmt: skip
 
 
 def form_data(values: Mapping[str, Any]) -> dict[str, Any]:
