@@ -1,5 +1,7 @@
 """The knowledge-base indexes change nothing: screening and plans equal the linear walks'.
 
+Nor does what the engine remembers between intakes: a warm store answers as an empty one.
+
 The walks the engine made before the indexes are kept here, as they were, and swapped in
 for the indexed look-ups; every drawn intake must screen and plan identically both ways.
 """
@@ -13,8 +15,10 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from acuback.clinical import codes, course_plan, screening
+from acuback.clinical.base import DERIVED_LIMIT, derived
 from acuback.clinical.intake import Intake, read_intake
 from acuback.knowledge.loader import build_index, knowledge_base
 from acuback.knowledge.schema import Contraindication, Point, PointRole, TriageLevel
@@ -83,6 +87,32 @@ def test_indexed_engine_screens_and_plans_as_the_linear_walks_did(raw: dict[str,
         patch.setitem(KB.__dict__, "index", _with_linear_regions())
         walked = engine(raw)
     assert indexed == walked
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=intakes(), others=st.lists(intakes(), min_size=1, max_size=4))
+def test_what_the_engine_remembers_changes_no_answer(
+    raw: dict[str, Any], others: list[dict[str, Any]]
+) -> None:
+    # Screen other patients first, so this one may meet answers worked out for them;
+    # then start from an empty store: both must read the same.
+    for other in others:
+        engine(other)
+    remembered = engine(raw)
+    with pytest.MonkeyPatch.context() as patch:
+        fresh_index = build_index(KB)
+        patch.setitem(KB.__dict__, "index", fresh_index)
+        fresh = engine(raw)
+        assert fresh_index.derived, "the engine should have remembered something"
+    assert remembered == fresh
+
+
+def test_the_remembered_answers_are_bounded() -> None:
+    store: dict[Any, Any] = {}
+    for key in range(DERIVED_LIMIT + 5):
+        assert derived(store, key, lambda key=key: key * 2) == key * 2
+    assert 0 < len(store) <= DERIVED_LIMIT
+    assert derived(store, DERIVED_LIMIT + 4, lambda: -1) == (DERIVED_LIMIT + 4) * 2
 
 
 def _with_linear_regions() -> Any:

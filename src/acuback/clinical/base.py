@@ -8,6 +8,7 @@ back, so views and templates never pick dicts apart.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -58,6 +59,29 @@ Whole = Annotated[int, Field(strict=True)]
 Code = Annotated[str, Field(strict=True, min_length=1, max_length=64)]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+T = TypeVar("T")
+
+# Distinct combinations seen before the store starts afresh; a clinic sees a few hundred.
+DERIVED_LIMIT = 20_000
+
+
+def derived(store: dict[Hashable, Any], key: Hashable, work_out: Callable[[], T]) -> T:
+    """`work_out()`, remembered under `key` in a knowledge base's store.
+
+    Only for values that follow from the key and the knowledge base alone and are frozen,
+    so sharing one between intakes is the same as working it out again.
+    """
+    try:
+        value: T = store[key]
+        return value
+    except KeyError:
+        pass
+    value = work_out()
+    if len(store) >= DERIVED_LIMIT:
+        store.clear()
+    store[key] = value
+    return value
+
 
 _PLAIN = {
     "int_type": "must be a whole number",

@@ -8,11 +8,13 @@ contraindication removes, on one side or both, is still listed, struck out, with
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import Literal
+from functools import partial
+from typing import Literal, NamedTuple
 
 from acuback.clinical import codes
-from acuback.clinical.base import InputError, Result, spoken
+from acuback.clinical.base import InputError, Result, derived, spoken
 from acuback.clinical.intake import Intake
 from acuback.clinical.screening import Exclusion, Reason, Screening
 from acuback.knowledge.loader import KnowledgeBase
@@ -94,6 +96,12 @@ def _reason(entry: Entry, text: str | None = None) -> Reason:
     )  # fmt: skip
 
 
+def _kb_reason(kb: KnowledgeBase, entry: Entry, text: str | None = None) -> Reason:
+    """A reason made of an entry alone: worked out once per knowledge base."""
+    key = ("reason", type(entry).__name__, entry.code, text)
+    return derived(kb.index.derived, key, partial(_reason, entry, text))
+
+
 def conditions_for(intake: Intake, kb: KnowledgeBase) -> list[str]:
     """The conditions to plan for; without a named one, inferred from how long pain has lasted."""
     if intake.conditions:
@@ -149,41 +157,80 @@ def ranked(
     return [(point, matched) for _, _, point, matched in sorted(scored, key=lambda c: c[:2])]
 
 
+def _ranked_once(
+    role: PointRole, conditions: tuple[str, ...], leg_pain: bool, kb: KnowledgeBase
+) -> tuple[tuple[Point, tuple[str, ...]], ...]:
+    return tuple(
+        (point, tuple(matched))
+        for point, matched in ranked(role, list(conditions), set(), leg_pain, kb)
+    )
+
+
+def _planned_point(
+    point: Point, role: PointRole, side: Laterality, matched: tuple[str, ...], kb: KnowledgeBase
+) -> PlannedPoint:
+    names = ", ".join(kb.conditions[c].label for c in matched)
+    text = f"{role.value.capitalize()} point indicated for {names}."
+    if side in {"left", "right"}:
+        text += f" {side.capitalize()} side only."
+    sources = tuple(dict.fromkeys([*point.sources, *ROLE_SOURCES]))
+    return PlannedPoint(
+        code=point.code,
+        who_code=point.who_code,
+        pinyin=point.pinyin,
+        label=point.label,
+        role=role,
+        side=side,
+        region=point.region,
+        depth_caution=point.depth_caution,
+        reason=Reason(code=point.code, label=point.label, text=text, sources=sources),
+    )
+
+
 def _choose_points(
     conditions: list[str], intake: Intake, screening: Screening, kb: KnowledgeBase
 ) -> tuple[list[PlannedPoint], list[StruckPoint]]:
     leg_pain = any(kb.pain_sites[s].leg for s in intake.pain_sites)
+    exclusions = {e.code: e for e in screening.excluded_points}
+    store = kb.index.derived
+    wanted = tuple(conditions)
     chosen: list[PlannedPoint] = []
     struck: list[StruckPoint] = []
     taken: set[str] = set()
     for role, limit in ROLE_LIMITS.items():
         picked = 0
-        for point, matched in ranked(role, conditions, taken, leg_pain, kb):
+        # Ranking once without the points taken by earlier roles keeps the same order
+        # for those that remain, so the ranking is shared between patients.
+        candidates = derived(
+            store,
+            ("ranked", role, wanted, leg_pain),
+            partial(_ranked_once, role, wanted, leg_pain, kb),
+        )
+        for point, matched in candidates:
+            if point.code in taken:
+                continue
             if picked == limit:
                 break
             taken.add(point.code)
-            excluded = screening.excluded_point(point.code)
+            excluded = exclusions.get(point.code)
             if excluded is not None:
-                struck.append(StruckPoint(**excluded.model_dump(), role=role))
+                struck.append(
+                    StruckPoint(
+                        code=excluded.code,
+                        label=excluded.label,
+                        side=excluded.side,
+                        reasons=excluded.reasons,
+                        role=role,
+                    )
+                )
             side = _kept_side(point, excluded)
             if side is None:
                 continue
-            names = ", ".join(kb.conditions[c].label for c in matched)
-            text = f"{role.value.capitalize()} point indicated for {names}."
-            if side in {"left", "right"}:
-                text += f" {side.capitalize()} side only."
-            sources = tuple(dict.fromkeys([*point.sources, *ROLE_SOURCES]))
             chosen.append(
-                PlannedPoint(
-                    code=point.code,
-                    who_code=point.who_code,
-                    pinyin=point.pinyin,
-                    label=point.label,
-                    role=role,
-                    side=side,
-                    region=point.region,
-                    depth_caution=point.depth_caution,
-                    reason=Reason(code=point.code, label=point.label, text=text, sources=sources),
+                derived(
+                    store,
+                    ("planned point", point.code, role, side, matched),
+                    partial(_planned_point, point, role, side, matched, kb),
                 )
             )
             picked += 1
@@ -222,7 +269,7 @@ def _choose_methods(
     ]
     excluded = screening.excluded_method_codes
     return [
-        _reason(kb.methods[code], why)
+        _kb_reason(kb, kb.methods[code], why)
         for code, wanted_here, why in wanted
         if wanted_here and code not in excluded
     ]
@@ -243,53 +290,52 @@ def block_for(conditions: list[str], kb: KnowledgeBase) -> BlockRule:
     return min((rule for _, rule in blocks), key=lambda rule: rule.max_sessions)
 
 
-def _schedule(
-    block: BlockRule, start: dt.date, kb: KnowledgeBase
-) -> tuple[list[PlannedSession], list[Review]]:
-    sessions: list[PlannedSession] = []
+class _Block(NamedTuple):
+    """A block's sessions and reviews as days after its start: the same for every course."""
+
+    sessions: tuple[tuple[int, Literal["initial", "weekly"]], ...]
+    reviews: tuple[tuple[Reason, int], ...]
+    caps: tuple[Cap, ...]
+
+
+def _block(block: BlockRule, kb: KnowledgeBase) -> _Block:
+    sessions: list[tuple[int, Literal["initial", "weekly"]]] = []
     for week in range(block.opening_weeks):
         for offset in WEEKLY_OFFSETS[block.opening_per_week]:
-            day = start + timedelta(weeks=week, days=offset)
-            sessions.append(PlannedSession(number=len(sessions) + 1, date=day, phase="initial"))
+            sessions.append((week * 7 + offset, "initial"))
     week = block.opening_weeks
     while len(sessions) < block.max_sessions:
-        day = start + timedelta(weeks=week)
-        sessions.append(PlannedSession(number=len(sessions) + 1, date=day, phase="weekly"))
+        sessions.append((week * 7, "weekly"))
         week += 1
-    last = sessions[-1].date
+    last = sessions[-1][0]
 
+    reviews: list[tuple[Reason, int]]
     if block.review_after_days is not None:
         # A short block is judged soon after it ends: persisting pain is reassessed, not
         # treated with more of the same.
-        early = Review(
-            **_reason(block).model_dump(), date=last + timedelta(days=block.review_after_days)
-        )
-        return sessions, [early]
-
-    reviews = []
-    for code in (codes.REVIEW_RESULTS_DUE, codes.REVIEW_LASTING_RESULTS):
-        review = kb.rule(code, ReviewRule)
-        day = start + timedelta(weeks=review.review_weeks[0])
-        reviews.append(Review(**_reason(review).model_dump(), date=day))
-    reviews.append(
-        Review(
+        reviews = [(_reason(block), last + block.review_after_days)]
+    else:
+        reviews = []
+        for code in (codes.REVIEW_RESULTS_DUE, codes.REVIEW_LASTING_RESULTS):
+            review = kb.rule(code, ReviewRule)
+            reviews.append((_reason(review), review.review_weeks[0] * 7))
+        block_end = Reason(
             code="block-end",
             label="End of the block",
             text="Score pain and function and decide: continue, extend, change or stop.",
             sources=tuple(block.sources),
-            date=last,
         )
-    )
-    return sessions, sorted(reviews, key=lambda r: r.date)
+        reviews.append((block_end, last))
+        reviews.sort(key=lambda review: review[1])
+    return _Block(tuple(sessions), tuple(reviews), tuple(_caps(sessions, kb)))
 
 
-def _caps(sessions: list[PlannedSession], start: dt.date, kb: KnowledgeBase) -> list[Cap]:
+def _caps(sessions: Sequence[tuple[int, str]], kb: KnowledgeBase) -> list[Cap]:
     caps = []
     for cap in kb.course_rules.values():
         if not isinstance(cap, CapRule):
             continue
-        window_end = start + timedelta(days=cap.window_days)
-        within = sum(1 for s in sessions if s.date < window_end)
+        within = sum(1 for days, _ in sessions if days < cap.window_days)
         verdict = "within" if within <= cap.max_sessions else "over"
         text = (
             f"{within} planned session(s) in the first {cap.window_days} days, {verdict} the "
@@ -326,18 +372,28 @@ def draft(intake: Intake, screening: Screening, kb: KnowledgeBase, start: dt.dat
     points, struck = _choose_points(conditions, intake, screening, kb)
     methods = _choose_methods(conditions, points, screening, kb)
     block = block_for(conditions, kb)
-    sessions, reviews = _schedule(block, start, kb)
+    days = derived(kb.index.derived, ("block", block.code), partial(_block, block, kb))
     inferred = "" if intake.conditions else " (inferred from how long the pain has lasted)"
-    return CoursePlan(
-        start=start,
-        conditions=tuple(
-            _reason(kb.conditions[c], kb.conditions[c].label + inferred) for c in conditions
-        ),
-        points=tuple(points),
-        excluded_points=tuple(struck),
-        methods=tuple(methods),
-        schedule=_reason(block),
-        sessions=tuple(sessions),
-        reviews=tuple(reviews),
-        caps=tuple(_caps(sessions, start, kb)),
+    # Validated in one pass: the dated parts go in as plain data, the rest as models.
+    return CoursePlan.model_validate(
+        {
+            "start": start,
+            "conditions": tuple(
+                _kb_reason(kb, kb.conditions[c], kb.conditions[c].label + inferred)
+                for c in conditions
+            ),
+            "points": tuple(points),
+            "excluded_points": tuple(struck),
+            "methods": tuple(methods),
+            "schedule": _kb_reason(kb, block),
+            "sessions": [
+                {"number": number, "date": start + timedelta(days=after), "phase": phase}
+                for number, (after, phase) in enumerate(days.sessions, start=1)
+            ],
+            "reviews": [
+                {**reason.__dict__, "date": start + timedelta(days=after)}
+                for reason, after in days.reviews
+            ],
+            "caps": days.caps,
+        }
     )

@@ -23,6 +23,8 @@ Risk = Literal["low", "medium", "high"]
 STARTBACK_ITEMS = tuple(f"startback-{i}" for i in range(1, 10))
 # Items 5-9 form the psychosocial subscale (Hill 2008).
 STARTBACK_PSYCHOSOCIAL = STARTBACK_ITEMS[4:]
+_STARTBACK_SET = frozenset(STARTBACK_ITEMS)
+_PSYCHOSOCIAL_FROM = STARTBACK_ITEMS.index(STARTBACK_PSYCHOSOCIAL[0])
 
 
 @dataclass(frozen=True)
@@ -47,12 +49,16 @@ def startback(answers: Mapping[str, int]) -> StartBack:
     Low risk if the total is 3 or less; high if the psychosocial subscale is 4 or more;
     otherwise medium.
     """
-    unknown = set(answers) - set(STARTBACK_ITEMS)
+    unknown = answers.keys() - _STARTBACK_SET
     if unknown:
         raise ScoringError(sorted(unknown)[0], "not a STarT Back item")
-    scores = {item: _binary(answers, item) for item in STARTBACK_ITEMS}
-    total = sum(scores.values())
-    psychosocial = sum(scores[item] for item in STARTBACK_PSYCHOSOCIAL)
+    given = [answers.get(item) for item in STARTBACK_ITEMS]
+    scores = [value for value in given if type(value) is int and 0 <= value <= 1]
+    if len(scores) != len(STARTBACK_ITEMS):
+        # The slow walk names the first item that is missing or not 0/1.
+        scores = [_binary(answers, item) for item in STARTBACK_ITEMS]
+    total = sum(scores)
+    psychosocial = sum(scores[_PSYCHOSOCIAL_FROM:])
     risk: Risk
     if total <= 3:
         risk = "low"

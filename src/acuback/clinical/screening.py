@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from typing import Literal
+from functools import partial
+from typing import Literal, NamedTuple
 
 from acuback.clinical import codes, scoring
-from acuback.clinical.base import Result, spoken
+from acuback.clinical.base import Result, derived, spoken
 from acuback.clinical.intake import Intake, LocalFinding, Side
 from acuback.knowledge.loader import KnowledgeBase
 from acuback.knowledge.schema import (
@@ -117,10 +118,10 @@ class Screening(Result):
         return frozenset(e.code for e in self.excluded_methods)
 
 
-def _flag_groups(intake: Intake, kb: KnowledgeBase) -> dict[str, list[str]]:
+def _flag_groups(
+    present: frozenset[str], known_history: frozenset[str], kb: KnowledgeBase
+) -> dict[str, list[str]]:
     """Red flags present, grouped by the pathology they point to in this patient."""
-    findings = intake.findings()
-    present = _flags_present(intake, findings, kb)
     groups: dict[str, list[str]] = defaultdict(list)
     for code in kb.red_flags:  # knowledge-base order keeps the output stable
         if code not in present:
@@ -128,7 +129,7 @@ def _flag_groups(intake: Intake, kb: KnowledgeBase) -> dict[str, list[str]]:
         flag = kb.red_flags[code]
         pathology = kb.pathologies[flag.pathology]
         redirect = pathology.with_history
-        if redirect is not None and redirect.finding in findings:
+        if redirect is not None and redirect.finding in known_history:
             # With a known cancer the worry is spread, not a first cancer: the asked
             # features count toward spread, and age alone adds nothing the history
             # has not already raised.
@@ -142,15 +143,24 @@ def _flag_groups(intake: Intake, kb: KnowledgeBase) -> dict[str, list[str]]:
 
 def _flags_present(intake: Intake, findings: Iterable[str], kb: KnowledgeBase) -> set[str]:
     """Flags asked at intake, plus those the age or the history raises."""
+    age = intake.age
     present = set(intake.red_flags)
-    for flag in kb.index.red_flags_by_age:
-        if flag.age_over is not None and intake.age > flag.age_over:
-            present.add(flag.code)
-        if flag.age_under is not None and intake.age < flag.age_under:
-            present.add(flag.code)
+    present |= derived(kb.index.derived, ("age flags", age), partial(_age_flags, age, kb))
+    by_history = kb.index.red_flags_by_history
     for finding in findings:
-        present.update(f.code for f in kb.index.red_flags_by_history.get(finding, ()))
+        if finding in by_history:
+            present.update(f.code for f in by_history[finding])
     return present
+
+
+def _age_flags(age: int, kb: KnowledgeBase) -> frozenset[str]:
+    """The red flags an age raises on its own, by the thresholds in red_flags.yaml."""
+    return frozenset(
+        flag.code
+        for flag in kb.index.red_flags_by_age
+        if (flag.age_over is not None and age > flag.age_over)
+        or (flag.age_under is not None and age < flag.age_under)
+    )
 
 
 def triggered(findings: Iterable[str], kb: KnowledgeBase) -> list[Contraindication]:
@@ -162,9 +172,28 @@ def triggered(findings: Iterable[str], kb: KnowledgeBase) -> list[Contraindicati
     return sorted(found.values(), key=lambda ci: order[ci.code])
 
 
-def _red_flag_reasons(intake: Intake, kb: KnowledgeBase) -> list[Reason]:
+def _red_flag_reasons(intake: Intake, findings: set[str], kb: KnowledgeBase) -> tuple[Reason, ...]:
+    present = frozenset(_flags_present(intake, findings, kb))
+    if not present:
+        return ()
+    store = kb.index.derived
+    redirecting = derived(store, "history that redirects", lambda: _redirecting_history(kb))
+    known = frozenset(findings & redirecting)
+    return derived(store, ("red flags", present, known), lambda: _flag_reasons(present, known, kb))
+
+
+def _redirecting_history(kb: KnowledgeBase) -> frozenset[str]:
+    """Findings that send a pathology's red flags to another one (a known cancer)."""
+    return frozenset(
+        p.with_history.finding for p in kb.pathologies.values() if p.with_history is not None
+    )
+
+
+def _flag_reasons(
+    present: frozenset[str], known_history: frozenset[str], kb: KnowledgeBase
+) -> tuple[Reason, ...]:
     reasons = []
-    for pathology_code, flags in _flag_groups(intake, kb).items():
+    for pathology_code, flags in _flag_groups(present, known_history, kb).items():
         pathology = kb.pathologies[pathology_code]
         labels = "; ".join(kb.red_flags[f].label for f in flags)
         sources = tuple(dict.fromkeys([*pathology.sources, *kb.red_flags[flags[0]].sources]))
@@ -200,7 +229,7 @@ def _red_flag_reasons(intake: Intake, kb: KnowledgeBase) -> list[Reason]:
                 level=level,
             )
         )
-    return reasons
+    return tuple(reasons)
 
 
 def where(local: LocalFinding, kb: KnowledgeBase) -> str:
@@ -248,19 +277,35 @@ def _point_side(point: Point, side: Side) -> Side:
     return "both" if point.on_midline else side
 
 
-def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
-    """Apply every red-flag, contraindication and stratification rule to an intake."""
-    reasons = _red_flag_reasons(intake, kb)
-    findings = intake.findings()
-    places = {
-        local.finding: [where(x, kb) for x in intake.local_findings if x.finding == local.finding]
-        for local in intake.local_findings
-    }
+class _Excluded(NamedTuple):
+    """What a set of findings rules out: the same for every intake that has them."""
 
+    reasons: tuple[Reason, ...]
+    by_class: tuple[tuple[ContraindicationClass, tuple[Reason, ...]], ...]
+    whole_treatment: tuple[Reason, ...]
+    points: tuple[Exclusion, ...]
+    regions: tuple[Exclusion, ...]
+    methods: tuple[Exclusion, ...]
+    restrictions: tuple[Restriction, ...]
+
+
+def _excluded(
+    findings: frozenset[str],
+    local_findings: tuple[LocalFinding, ...],
+    upper_abdomen: bool,
+    kb: KnowledgeBase,
+) -> _Excluded:
+    """Every contraindication these findings trigger, and the points, regions and methods
+    they leave out, on one side or both."""
+    places = {
+        local.finding: [where(x, kb) for x in local_findings if x.finding == local.finding]
+        for local in local_findings
+    }
     by_class: dict[ContraindicationClass, list[Reason]] = defaultdict(list)
     points: Sided = defaultdict(list)
     regions: Sided = defaultdict(list)
     methods: Sided = defaultdict(list)
+    reasons: list[Reason] = []
     restrictions: list[Restriction] = []
     whole_treatment: list[Reason] = []
 
@@ -296,7 +341,7 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
             )
 
     # A local finding excludes needles and heat where it is, on its side only.
-    for local in intake.local_findings:
+    for local in local_findings:
         finding = kb.findings[local.finding]
         reason = Reason(
             code=local.finding,
@@ -307,7 +352,7 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
         for region in _covered_regions(local, kb):
             regions[region].append((reason, local.side))
 
-    if intake.pregnant and (intake.pregnancy_weeks or 0) > PREGNANCY_UPPER_ABDOMEN_AFTER_WEEKS:
+    if upper_abdomen:
         pregnant = Reason(
             code=codes.PREGNANT,
             label=kb.findings[codes.PREGNANT].label,
@@ -315,6 +360,57 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
             sources=(codes.WHO_1999_SAFETY,),
         )
         regions[codes.UPPER_ABDOMEN].append((pregnant, "both"))
+
+    for region, found in regions.items():
+        for point in kb.index.points_by_region.get(region, ()):
+            for reason, side in found:
+                points[point.code].append((reason, _point_side(point, side)))
+
+    return _Excluded(
+        reasons=tuple(reasons),
+        by_class=tuple((cls, tuple(by_class.get(cls, ()))) for cls in ContraindicationClass),
+        whole_treatment=tuple(whole_treatment),
+        points=_exclusions(points, kb.points),
+        regions=_exclusions(regions, kb.regions),
+        methods=_exclusions(methods, kb.methods),
+        restrictions=tuple(restrictions),
+    )
+
+
+def _startback(answers: dict[str, int], kb: KnowledgeBase) -> StartBackResult:
+    result = scoring.startback(answers)
+    pathway = kb.pathway_for(result.risk)
+    return StartBackResult(
+        total=result.total,
+        psychosocial=result.psychosocial,
+        risk=result.risk,
+        pathway=Reason(
+            code=pathway.code,
+            label=pathway.label,
+            text=pathway.description,
+            sources=tuple(pathway.sources),
+        ),
+    )
+
+
+def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
+    """Apply every red-flag, contraindication and stratification rule to an intake."""
+    findings = intake.findings()
+    store = kb.index.derived
+    reasons = list(_red_flag_reasons(intake, findings, kb))
+    # Only what the knowledge base acts on goes into the key, so two patients with the
+    # same relevant findings share one worked-out answer.
+    relevant = frozenset(f for f in findings if f in kb.index.contraindications_by_finding)
+    local = tuple(intake.local_findings)
+    upper_abdomen = (
+        intake.pregnant and (intake.pregnancy_weeks or 0) > PREGNANCY_UPPER_ABDOMEN_AFTER_WEEKS
+    )
+    excluded = derived(
+        store,
+        ("excluded", relevant, local, upper_abdomen),
+        lambda: _excluded(relevant, local, upper_abdomen, kb),
+    )
+    reasons += excluded.reasons
 
     # Clearance only lifts the 'doctor first' step: every exclusion still applies.
     if intake.physician_clearance is not None:
@@ -333,25 +429,11 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
     )
     triage_entry = kb.triage_for(level)
 
-    for region, found in regions.items():
-        for point in kb.index.points_by_region.get(region, ()):
-            for reason, side in found:
-                points[point.code].append((reason, _point_side(point, side)))
-
     startback = None
     if intake.startback is not None:
-        result = scoring.startback(intake.startback)
-        pathway = kb.pathway_for(result.risk)
-        startback = StartBackResult(
-            total=result.total,
-            psychosocial=result.psychosocial,
-            risk=result.risk,
-            pathway=Reason(
-                code=pathway.code,
-                label=pathway.label,
-                text=pathway.description,
-                sources=tuple(pathway.sources),
-            ),
+        answers = intake.startback
+        startback = derived(
+            store, ("startback", *sorted(answers.items())), lambda: _startback(answers, kb)
         )
 
     triage = Triage(
@@ -363,13 +445,13 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
     )
     return Screening(
         triage=triage,
-        contraindications={cls: tuple(by_class.get(cls, ())) for cls in ContraindicationClass},
-        excluded_points=_exclusions(points, kb.points),
-        excluded_regions=_exclusions(regions, kb.regions),
-        excluded_methods=_exclusions(methods, kb.methods),
-        restricted_methods=tuple(restrictions),
+        contraindications=dict(excluded.by_class),
+        excluded_points=excluded.points,
+        excluded_regions=excluded.regions,
+        excluded_methods=excluded.methods,
+        restricted_methods=excluded.restrictions,
         startback=startback,
-        plan_blockers=_plan_blockers(intake, triage, whole_treatment, kb),
+        plan_blockers=_plan_blockers(intake, triage, list(excluded.whole_treatment), kb),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -84,6 +84,10 @@ class KnowledgeIndex:
     triage_by_level: dict[s.TriageLevel, s.TriageAction]
     pathway_by_risk: dict[str, s.Pathway]
     threshold_by_instrument: dict[str, s.Threshold]
+    # What the engine works out from these entries alone (the exclusions a set of
+    # findings brings, a point's reason in a role): the same combination is worked out
+    # once per loaded knowledge base. See `acuback.clinical.base.derived`.
+    derived: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def _grouped(pairs: Iterator[tuple[Any, Any]]) -> dict[Any, tuple[Any, ...]]:
