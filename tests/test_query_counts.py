@@ -30,7 +30,7 @@ CEILING = {
     "patient page": 26,
     "plan page": 27,
     "session page": 19,
-    "today": 20,
+    "today": 17,
     "appointment day": 13,
     "appointment week": 11,
     "new intake": 10,

@@ -32,7 +32,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -376,21 +376,26 @@ NOT_SENT_WORDS = {
 def not_sent(clinic: Clinic, who: User | None = None, now: datetime | None = None) -> list[Unsent]:
     """Sessions of the last 7 days whose check-in went (or will go) to no one."""
     now = now or timezone.now()
-    recent = _scope(
-        CheckIn.objects.filter(
-            sent_at__isnull=True, answered_at__isnull=True, due_at__gt=now - NOT_SENT_SHOWN
-        ),
-        clinic,
-        who,
-    ).select_related("patient", "session")
-    with_account = set(
-        PatientAccount.objects.filter(clinic=clinic).values_list("patient_id", flat=True)
+    recent = (
+        _scope(
+            CheckIn.objects.filter(
+                sent_at__isnull=True, answered_at__isnull=True, due_at__gt=now - NOT_SENT_SHOWN
+            ),
+            clinic,
+            who,
+        )
+        .annotate(
+            has_account=Exists(
+                PatientAccount.objects.filter(clinic=clinic, patient=OuterRef("patient"))
+            )
+        )
+        .select_related("patient", "session")
     )
     items = []
     for check_in in recent.order_by("-due_at", "-id"):
         if check_in.not_sent:
             items.append(Unsent(check_in, NOT_SENT_WORDS[NotSent(check_in.not_sent)]))
-        elif check_in.patient_id not in with_account:
+        elif not check_in.has_account:
             items.append(
                 Unsent(check_in, "The patient has no portal account: no check-in will go out.")
             )

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -126,11 +126,11 @@ def today_for(membership: Membership, *, mine: bool, now: datetime | None = None
         home_visit_requests=list(patient_booking.waiting_requests(clinic)),
     )
     if clinical:
-        plans = active_plans(clinic, who)
+        plans = active_plans(clinic, who, now)
         page.reviews_due = reviews_due(plans, day)
         page.adverse_events = adverse_events(clinic, who, now)
         page.approvals = approvals_awaited(clinic, who)
-        page.no_next = without_next_appointment(plans, now)
+        page.no_next = without_next_appointment(plans)
         page.unread_messages = conversations.unread_in_clinic(clinic)
         # The check-ins of sessions they charted: beyond mild, until someone marks them seen.
         page.check_ins = checkins.needing_attention(clinic, who)
@@ -138,16 +138,26 @@ def today_for(membership: Membership, *, mine: bool, now: datetime | None = None
     return page
 
 
-def active_plans(clinic: Clinic, who: User | None) -> list[PlanRecord]:
+def active_plans(clinic: Clinic, who: User | None, now: datetime) -> list[PlanRecord]:
     """Each patient's newest plan, while some planned session is still to be charted.
 
     Filtered in the database, without reading the courses: a clinic's history of finished
-    courses grows every year, the courses in hand do not.
+    courses grows every year, the courses in hand do not. Each plan comes with what the
+    review and appointment lists ask of it (`last_score`, `booked_ahead`), in the same query.
     """
     newer = PlanRecord.objects.filter(patient=OuterRef("patient")).filter(
         Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"), id__gt=OuterRef("id"))
     )
     charted = SessionRecord.objects.filter(plan=OuterRef("pk")).order_by().values("plan")
+    # The patient's own diary entries never count as a review's score.
+    last_score = (
+        ScoreRecord.objects.filter(patient=OuterRef("patient"), source=ScoreSource.CLINIC)
+        .order_by("-day")
+        .values("day")[:1]
+    )
+    booked = Appointment.objects.filter(
+        patient=OuterRef("patient"), status=Status.BOOKED, starts_at__gt=now
+    )
     plans = (
         PlanRecord.objects.filter(clinic=clinic)
         .exclude(Exists(newer))
@@ -157,6 +167,8 @@ def active_plans(clinic: Clinic, who: User | None) -> list[PlanRecord]:
                 0,
             ),
             reviews=KeyTransform("reviews", "course_json"),
+            last_score=Subquery(last_score),
+            booked_ahead=Exists(booked),
         )
         .filter(charted__lt=F("planned_sessions"))
         .defer("course_json")
@@ -168,17 +180,9 @@ def active_plans(clinic: Clinic, who: User | None) -> list[PlanRecord]:
 
 
 def reviews_due(plans: list[PlanRecord], day: date) -> list[ReviewDue]:
-    last_scores = dict(
-        ScoreRecord.objects.filter(
-            patient_id__in=[p.patient_id for p in plans], source=ScoreSource.CLINIC
-        )
-        .values("patient_id")
-        .annotate(last=Max("day"))
-        .values_list("patient_id", "last")
-    )
     due = []
     for plan in plans:
-        last_score = last_scores.get(plan.patient_id)
+        last_score: date | None = plan.last_score  # type: ignore[attr-defined]
         # The course's reviews as stored (CoursePlan.reviews: label and ISO date each).
         reviews = [
             (review["label"], date.fromisoformat(review["date"]))
@@ -243,14 +247,9 @@ def approvals_awaited(clinic: Clinic, who: User | None) -> list[ApprovalAwaited]
     return sorted(awaited, key=lambda a: (a.intake.created, a.intake.pk))
 
 
-def without_next_appointment(plans: list[PlanRecord], now: datetime) -> list[NoNextAppointment]:
-    ahead = set(
-        Appointment.objects.filter(
-            patient_id__in=[p.patient_id for p in plans], status=Status.BOOKED, starts_at__gt=now
-        ).values_list("patient_id", flat=True)
-    )
+def without_next_appointment(plans: list[PlanRecord]) -> list[NoNextAppointment]:
     return [
         NoNextAppointment(plan, plan.charted, plan.planned_sessions)  # type: ignore[attr-defined]
         for plan in plans
-        if plan.patient_id not in ahead
+        if not plan.booked_ahead  # type: ignore[attr-defined]
     ]
