@@ -27,9 +27,9 @@ from tests.check_in_helpers import a_plan
 CEILING = {
     "patient list": 11,
     "patient search": 11,
-    "patient page": 26,
-    "plan page": 27,
-    "session page": 19,
+    "patient page": 24,
+    "plan page": 20,
+    "session page": 17,
     "today": 17,
     "appointment day": 13,
     "appointment week": 11,

@@ -72,8 +72,13 @@ def price_list(clinic: Clinic) -> list[AppointmentType]:
     return sorted(types, key=lambda t: (order.get(t.kind, len(order)), t.name))
 
 
-def first_of_kind(clinic: Clinic, kind: Kind) -> AppointmentType | None:
-    return book.types_for(clinic).filter(kind=kind).order_by("name").first()
+def first_of_each_kind(clinic: Clinic) -> dict[str, AppointmentType]:
+    """The type each kind of visit is priced with (the first by name), read in one query."""
+    found: dict[str, AppointmentType] = {}
+    # Read last to first, so the first by name is the one that stays.
+    for kind_type in book.types_for(clinic).order_by("-name", "-pk"):
+        found[kind_type.kind] = kind_type
+    return found
 
 
 # --- cover ----------------------------------------------------------------------------
@@ -178,7 +183,8 @@ def course_costs(plan: PlanRecord) -> CourseCosts:
     # (date, price) of every visit in the estimate, to count the covered ones from the first.
     visits: list[tuple[date, int, Decimal]] = []
 
-    assessment = first_of_kind(clinic, Kind.FIRST_ASSESSMENT)
+    priced_with = first_of_each_kind(clinic)
+    assessment = priced_with.get(Kind.FIRST_ASSESSMENT)
     if not has_assessment(patient):
         costs.assessment_added = True
         if assessment is None:
@@ -189,7 +195,7 @@ def course_costs(plan: PlanRecord) -> CourseCosts:
             )
             visits.append((course.start, 0, assessment.price))
 
-    treatment = first_of_kind(clinic, Kind.TREATMENT)
+    treatment = priced_with.get(Kind.TREATMENT)
     if treatment is None:
         costs.problems.append("The clinic has no treatment type: the sessions cannot be priced.")
     else:
@@ -199,7 +205,7 @@ def course_costs(plan: PlanRecord) -> CourseCosts:
         )
         visits += [(s.date, 1, treatment.price) for s in course.sessions]
 
-    review = first_of_kind(clinic, Kind.REVIEW)
+    review = priced_with.get(Kind.REVIEW)
     costs.has_review_type = review is not None
     if review is not None and course.reviews:
         costs.lines.append(EstimateLine("Reviews", review.name, len(course.reviews), review.price))

@@ -89,8 +89,9 @@ def record_of(model: type[Model], clinic: Clinic, pk: int) -> Any:
         found: Any = service.get_record(model, clinic, pk)
     except service.RecordNotFound as exc:
         raise Http404("No such record") from exc
-    # Its patient is of this clinic: the audit rows name the clinic without reading it again.
-    found.patient.clinic = clinic
+    # It and its patient are of this clinic (get_record filtered on it): the audit rows and
+    # the cost estimate name the clinic without reading it again.
+    found.clinic = found.patient.clinic = clinic
     return found
 
 
