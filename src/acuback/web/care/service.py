@@ -7,6 +7,7 @@ shows (timeline, charts, body map, export) lives in `presenters`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import User
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from acuback.clinical.base import InputError, spoken
@@ -366,12 +368,31 @@ def course_scores(
     the patient likes, would replace the clinic's baseline or latest score and weigh
     the series by how often someone writes.
     """
-    scores = ScoreRecord.objects.filter(patient=patient, source=source)
+    return _series(_course_rows(patient, plan).filter(source=source))
+
+
+def clinic_and_diary_scores(
+    patient: Patient, plan: PlanRecord | None = None
+) -> tuple[CourseScores, CourseScores]:
+    """`course_scores` of the clinic and of the patient's diary, read together."""
+    rows = list(_course_rows(patient, plan))
+    return (
+        _series(r for r in rows if r.source == ScoreSource.CLINIC),
+        _series(r for r in rows if r.source == ScoreSource.PATIENT),
+    )
+
+
+def _course_rows(patient: Patient, plan: PlanRecord | None) -> QuerySet[ScoreRecord]:
+    scores = ScoreRecord.objects.filter(patient=patient)
     if plan is not None:
         began = min(timezone.localdate(plan.intake.created), plan.start)
         scores = scores.filter(day__gte=began)
+    return scores.order_by("day", "id")
+
+
+def _series(scores: Iterable[ScoreRecord]) -> CourseScores:
     series: CourseScores = {}
-    for score in scores.order_by("day", "id"):
+    for score in scores:
         series.setdefault(score.instrument, []).append((score.day, float(score.value)))
     return series
 

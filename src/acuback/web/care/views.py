@@ -28,7 +28,7 @@ from acuback.knowledge.loader import knowledge_base
 from acuback.web.audit.models import Action
 from acuback.web.audit.service import changes_of, record
 from acuback.web.care import forms, presenters, service
-from acuback.web.care.models import IntakeRecord, PlanRecord, ScoreSource, SessionRecord
+from acuback.web.care.models import IntakeRecord, PlanRecord, SessionRecord
 from acuback.web.checkins import service as check_ins
 from acuback.web.clinics import service as clinics
 from acuback.web.clinics.models import Clinic, Patient, Role
@@ -130,9 +130,8 @@ def _patient_page(
     timeline = presenters.timeline(
         patient, presenters.timeline_page_number(request.GET.get("timeline"))
     )
-    plan = PlanRecord.objects.filter(patient=patient).first()
-    scores = service.course_scores(patient, plan)
-    diary = service.course_scores(patient, plan, source=ScoreSource.PATIENT)
+    plan = PlanRecord.objects.filter(patient=patient).select_related("intake").first()
+    scores, diary = service.clinic_and_diary_scores(patient, plan)
     context = {
         "patient": patient,
         "clinical": True,
@@ -340,7 +339,7 @@ def _plan_page(
     viewed(request, f"plan {plan.pk}", plan.patient)
     today = date.today()
     reviews = service.review_points(plan, today)
-    scores = service.course_scores(plan.patient, plan)
+    scores, diary = service.clinic_and_diary_scores(plan.patient, plan)
     permission = service.care_permission(plan.patient)
     course = plan.course
     return render(
@@ -363,9 +362,7 @@ def _plan_page(
             "reviews": reviews,
             "review_due": any(r.due for r in reviews),
             "outcome": service.outcome_for(scores, plan),
-            "charts": presenters.outcome_charts(
-                scores, service.course_scores(plan.patient, plan, source=ScoreSource.PATIENT)
-            ),
+            "charts": presenters.outcome_charts(scores, diary),
         },
         status=status,
     )

@@ -21,7 +21,7 @@ from acuback.web.audit.models import Action
 from acuback.web.audit.service import record
 from acuback.web.care import presenters
 from acuback.web.care import service as care
-from acuback.web.care.models import PlanRecord, ScoreRecord, ScoreSource
+from acuback.web.care.models import PlanRecord, ScoreRecord
 from acuback.web.clinics.models import Patient
 from acuback.web.portal import diary_service as diary
 from acuback.web.portal.access import patient_view
@@ -83,9 +83,7 @@ def _page(
     plan = PlanRecord.objects.filter(patient=patient).first()
     # The same charts and series the practitioner sees, the diary drawn beside the clinic's.
     charts = presenters.outcome_charts(
-        care.course_scores(patient, plan),
-        care.course_scores(patient, plan, source=ScoreSource.PATIENT),
-        reported_label="Your diary",
+        *care.clinic_and_diary_scores(patient, plan), reported_label="Your diary"
     )
     context = {
         "patient": patient,

@@ -84,14 +84,6 @@ def mark_read_by_clinic(patient: Patient, user: User, now: datetime | None = Non
     )
 
 
-def unread_from_patient(patient: Patient) -> list[Message]:
-    return list(
-        Message.objects.filter(patient=patient, from_patient=True, read_at__isnull=True).order_by(
-            "created", "id"
-        )
-    )
-
-
 @dataclass(frozen=True)
 class Unread:
     """A patient whose messages wait to be read at the clinic."""
@@ -158,7 +150,7 @@ def open_for_clinic(patient: Patient, user: User, latest: int = 20) -> ClinicVie
     """The latest messages, and every unread one however old, for a practitioner or admin;
     the patient's count as read now, as all of them are on the page."""
     everything = conversation(patient)
-    new = frozenset(m.pk for m in unread_from_patient(patient))
+    new = frozenset(m.pk for m in everything if m.from_patient and m.read_at is None)
     recent = {m.pk for m in everything[-latest:]}
     thread = [m for m in everything if m.pk in recent or m.pk in new]
     mark_read_by_clinic(patient, user)
