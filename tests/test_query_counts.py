@@ -29,7 +29,7 @@ CEILING = {
     "patient search": 11,
     "patient page": 21,
     "plan page": 19,
-    "session page": 17,
+    "session page": 14,
     "today": 17,
     "appointment day": 13,
     "appointment week": 11,

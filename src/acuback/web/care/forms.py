@@ -322,6 +322,8 @@ class SessionForm(forms.ModelForm[SessionRecord]):
         self, *args: Any, restrictions: tuple[Restriction, ...] = (), **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
+        # Kept for the page, which lists them above the chart.
+        self.restrictions = restrictions
         # STRICTA's order: the points first, then needles, stimulation and retention.
         self.order_fields(["day", "points_text"])
         _choices_of(self, "restrictions_applied").choices = [

@@ -465,7 +465,7 @@ def _session_page(
             "problem": problem,
             "patient": session.patient,
             "plan": session.plan,
-            "restrictions": _restrictions(session),
+            "restrictions": form.restrictions,
             "events": session.adverse_events.all(),
             "check_in": check_ins.status_of(session),
         },
