@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from acuback.clinical.base import spoken
 from acuback.web.audit.models import AuditEvent
 from acuback.web.care.models import AdverseEvent
 from acuback.web.checkins import service
@@ -177,6 +178,8 @@ def test_the_practitioner_sees_it_on_today_until_marked_seen(
     assert f'data-check-in="{check_in.pk}"' in page
     assert "Pain much worse than before the session" in page
     assert reverse("patient-detail", args=[portal["patient"].pk]) in page
+    session = check_in.session
+    assert f"Session {session.number} of {spoken(session.day)}, answered" in page
 
     # The other clinic sees nothing, and cannot mark it seen; reception may not either.
     charlie = as_user(portal["outsider"])

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from acuback.clinical.base import spoken
 from acuback.clinical.intake import read_intake
 from acuback.knowledge.loader import knowledge_base
 from acuback.web.appointments import service as book
@@ -142,6 +143,7 @@ def test_alice_sees_every_panel_of_her_own_day(clinics: dict[str, Any]) -> None:
     adverse = panel(html, "adverse")
     assert "Moderate" in adverse and "Bruise at the needle site" in adverse
     assert "No follow-up written" in adverse
+    assert f"Session 1</a> of {spoken(items['plan'].start)}" in adverse
     approvals = panel(html, "approvals")
     assert "Cara Doyle" in approvals and "Ada" not in approvals
     no_next = panel(html, "no-next")

@@ -32,7 +32,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -338,10 +338,12 @@ class Unsent:
 
 
 def _scope(found: QuerySet[CheckIn], clinic: Clinic, who: User | None) -> QuerySet[CheckIn]:
+    """The clinic's check-ins (or those of sessions `who` charted), each with its session's
+    number and day: the lists show no more of a chart than that."""
     found = found.filter(clinic=clinic)
     if who is not None:
         found = found.filter(session__created_by=who)
-    return found
+    return found.annotate(session_number=F("session__number"), session_day=F("session__day"))
 
 
 def needing_attention(clinic: Clinic, who: User | None = None) -> list[Attention]:
@@ -350,7 +352,7 @@ def needing_attention(clinic: Clinic, who: User | None = None) -> list[Attention
         CheckIn.objects.filter(alert=True, seen_at__isnull=True, answered_at__isnull=False),
         clinic,
         who,
-    ).select_related("patient", "session")
+    ).select_related("patient")
     items = []
     for check_in in found.order_by("-answered_at", "-id"):
         reading = reading_of(check_in)
@@ -389,7 +391,7 @@ def not_sent(clinic: Clinic, who: User | None = None, now: datetime | None = Non
                 PatientAccount.objects.filter(clinic=clinic, patient=OuterRef("patient"))
             )
         )
-        .select_related("patient", "session")
+        .select_related("patient")
     )
     items = []
     for check_in in recent.order_by("-due_at", "-id"):

@@ -207,7 +207,9 @@ def adverse_events(clinic: Clinic, who: User | None, now: datetime) -> list[Adve
             Q(severity__in=[Severity.MODERATE, Severity.SERIOUS], follow_up="")
             | Q(created__gte=since)
         )
-        .select_related("patient", "session")
+        # The list shows the session's number and day only: a chart's columns stay unread.
+        .select_related("patient")
+        .annotate(session_number=F("session__number"), session_day=F("session__day"))
         .order_by("-created", "-id")
     )
     if who is not None:
