@@ -24,7 +24,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from acuback.clinical.chart import Chart, ChartedPoint, check_chart
@@ -393,6 +393,10 @@ def generate_cohort(
             _batch(clinic, size, rng, kb, today, staff, treatment, slots, counts)
         if progress is not None:
             progress(size)
+    # A bulk load leaves the planner's statistics behind until autovacuum comes round; until
+    # then PostgreSQL may walk a whole table in key order for one row of a unique column.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return counts
 
 
