@@ -79,8 +79,10 @@ def staff_membership(user: AbstractBaseUser | AnonymousUser) -> Membership:
         raise NotStaff("No clinic for this account")
     # The page's menu (base.html) reads `user.membership`: hand it this row, clinic and all,
     # so a page asks for the account's membership once, not once here and again there.
+    # And the row its account, so `membership.user` is not read again either.
     if isinstance(user, Model):
         Membership.user.field.remote_field.set_cached_value(user, found)
+        Membership.user.field.set_cached_value(found, user)
     return found
 
 
