@@ -180,6 +180,12 @@ def test_the_practitioner_sees_it_on_today_until_marked_seen(
     assert reverse("patient-detail", args=[portal["patient"].pk]) in page
     session = check_in.session
     assert f"Session {session.number} of {spoken(session.day)}, answered" in page
+    attention = service.needing_attention(portal["home"], portal["practitioner"])
+    assert [a.check_in for a in attention] == [check_in]
+    assert service.for_today(portal["home"], portal["practitioner"], timezone.now()) == (
+        attention,
+        [],
+    )
 
     # The other clinic sees nothing, and cannot mark it seen; reception may not either.
     charlie = as_user(portal["outsider"])

@@ -155,6 +155,11 @@ def test_without_a_portal_account_nothing_is_sent_and_the_clinic_sees_why(
     assert task.return_value == service.Outcome.NO_ACCOUNT
     (unsent,) = service.not_sent(portal["home"], portal["practitioner"])
     assert unsent.reason == service.NOT_SENT_WORDS[NotSent.NO_ACCOUNT]
+    # The Today page reads both lists at once, and gets the same.
+    assert service.for_today(portal["home"], portal["practitioner"], timezone.now()) == (
+        [],
+        [unsent],
+    )
     # Another clinic sees none of it.
     assert service.not_sent(portal["other"]) == []
 

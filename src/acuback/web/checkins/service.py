@@ -24,6 +24,7 @@ Services raise domain errors and build no URLs: the task passes the link in.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -339,22 +340,55 @@ class Unsent:
 
 def _scope(found: QuerySet[CheckIn], clinic: Clinic, who: User | None) -> QuerySet[CheckIn]:
     """The clinic's check-ins (or those of sessions `who` charted), each with its session's
-    number and day: the lists show no more of a chart than that."""
+    number and day and whether the patient has a portal account: the lists show no more of
+    a chart than that."""
     found = found.filter(clinic=clinic)
     if who is not None:
         found = found.filter(session__created_by=who)
-    return found.annotate(session_number=F("session__number"), session_day=F("session__day"))
+    has_account = PatientAccount.objects.filter(clinic=clinic, patient=OuterRef("patient"))
+    return found.annotate(
+        session_number=F("session__number"),
+        session_day=F("session__day"),
+        has_account=Exists(has_account),
+    ).select_related("patient")
+
+
+# Answered check-ins beyond mild (or with a note), until a practitioner has seen them.
+_NEEDS_ATTENTION = Q(alert=True, seen_at__isnull=True, answered_at__isnull=False)
+
+
+def _not_sent_since(now: datetime) -> Q:
+    """Unanswered, unsent check-ins of the last 7 days (never one that needs attention)."""
+    return Q(sent_at__isnull=True, answered_at__isnull=True, due_at__gt=now - NOT_SENT_SHOWN)
 
 
 def needing_attention(clinic: Clinic, who: User | None = None) -> list[Attention]:
     """Answered check-ins beyond mild (or with a note), until a practitioner has seen them."""
-    found = _scope(
-        CheckIn.objects.filter(alert=True, seen_at__isnull=True, answered_at__isnull=False),
-        clinic,
-        who,
-    ).select_related("patient")
+    return _attention(_scope(CheckIn.objects.filter(_NEEDS_ATTENTION), clinic, who))
+
+
+def not_sent(clinic: Clinic, who: User | None = None, now: datetime | None = None) -> list[Unsent]:
+    """Sessions of the last 7 days whose check-in went (or will go) to no one."""
+    now = now or timezone.now()
+    return _unsent(_scope(CheckIn.objects.filter(_not_sent_since(now)), clinic, who))
+
+
+def for_today(
+    clinic: Clinic, who: User | None, now: datetime
+) -> tuple[list[Attention], list[Unsent]]:
+    """`needing_attention` and `not_sent` in one read: one is answered, the other not."""
+    found = list(
+        _scope(CheckIn.objects.filter(_NEEDS_ATTENTION | _not_sent_since(now)), clinic, who)
+    )
+    return (
+        _attention([c for c in found if c.answered_at is not None]),
+        _unsent([c for c in found if c.answered_at is None]),
+    )
+
+
+def _attention(found: Iterable[CheckIn]) -> list[Attention]:
     items = []
-    for check_in in found.order_by("-answered_at", "-id"):
+    for check_in in sorted(found, key=lambda c: (c.answered_at, c.pk), reverse=True):
         reading = reading_of(check_in)
         answers: dict[str, Any] = check_in.answers or {}
         items.append(
@@ -375,29 +409,12 @@ NOT_SENT_WORDS = {
 }
 
 
-def not_sent(clinic: Clinic, who: User | None = None, now: datetime | None = None) -> list[Unsent]:
-    """Sessions of the last 7 days whose check-in went (or will go) to no one."""
-    now = now or timezone.now()
-    recent = (
-        _scope(
-            CheckIn.objects.filter(
-                sent_at__isnull=True, answered_at__isnull=True, due_at__gt=now - NOT_SENT_SHOWN
-            ),
-            clinic,
-            who,
-        )
-        .annotate(
-            has_account=Exists(
-                PatientAccount.objects.filter(clinic=clinic, patient=OuterRef("patient"))
-            )
-        )
-        .select_related("patient")
-    )
+def _unsent(found: Iterable[CheckIn]) -> list[Unsent]:
     items = []
-    for check_in in recent.order_by("-due_at", "-id"):
+    for check_in in sorted(found, key=lambda c: (c.due_at, c.pk), reverse=True):
         if check_in.not_sent:
             items.append(Unsent(check_in, NOT_SENT_WORDS[NotSent(check_in.not_sent)]))
-        elif not check_in.has_account:
+        elif not check_in.has_account:  # type: ignore[attr-defined]
             items.append(
                 Unsent(check_in, "The patient has no portal account: no check-in will go out.")
             )

@@ -132,9 +132,9 @@ def today_for(membership: Membership, *, mine: bool, now: datetime | None = None
         page.approvals = approvals_awaited(clinic, who)
         page.no_next = without_next_appointment(plans)
         page.unread_messages = conversations.unread_in_clinic(clinic)
-        # The check-ins of sessions they charted: beyond mild, until someone marks them seen.
-        page.check_ins = checkins.needing_attention(clinic, who)
-        page.check_ins_not_sent = checkins.not_sent(clinic, who, now)
+        # The check-ins of sessions they charted: beyond mild until someone marks them seen,
+        # and those that went to no one.
+        page.check_ins, page.check_ins_not_sent = checkins.for_today(clinic, who, now)
     return page
 
 
