@@ -30,7 +30,7 @@ CEILING = {
     "patient page": 21,
     "plan page": 19,
     "session page": 14,
-    "today": 15,
+    "today": 14,
     "appointment day": 13,
     "appointment week": 11,
     "new intake": 10,

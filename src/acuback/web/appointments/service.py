@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from acuback.clinical.base import InputError, spoken
@@ -512,15 +512,17 @@ def start_session(appointment: Appointment, user: User, role: str) -> Appointmen
 # --- what the book shows -------------------------------------------------------------
 
 
+def starting_between(first: date, last: date) -> Q:
+    """Appointments starting on local days first..last, cancelled ones included."""
+    return Q(starts_at__gte=at(first, time(0)), starts_at__lt=at(last + timedelta(days=1), time(0)))
+
+
 def appointments_between(
     clinic: Clinic, first: date, last: date, practitioner: User | None = None
 ) -> QuerySet[Appointment]:
     """Appointments starting on local days first..last, cancelled ones included."""
-    found = Appointment.objects.filter(
-        clinic=clinic,
-        starts_at__gte=at(first, time(0)),
-        starts_at__lt=at(last + timedelta(days=1), time(0)),
-    ).select_related("patient", "practitioner", "type")
+    found = Appointment.objects.filter(starting_between(first, last), clinic=clinic)
+    found = found.select_related("patient", "practitioner", "type")
     return found.filter(practitioner=practitioner) if practitioner is not None else found
 
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -196,18 +196,24 @@ class Unreminded:
     reason: str
 
 
+def gets_no_reminder(now: datetime) -> Q:
+    """Booked appointments still to come whose patient has no email to be reminded at."""
+    return Q(status=Status.BOOKED, starts_at__gt=now, patient__email="")
+
+
+NO_EMAIL = "No email on record: no reminder will be sent."
+
+
 def without_email(
     clinic: Clinic, now: datetime | None = None, practitioner_id: int | None = None
 ) -> list[Unreminded]:
     """Booked appointments still to come whose patient has no email to be reminded at."""
     now = now or timezone.now()
     found: QuerySet[Appointment] = (
-        Appointment.objects.filter(
-            clinic=clinic, status=Status.BOOKED, starts_at__gt=now, patient__email=""
-        )
+        Appointment.objects.filter(gets_no_reminder(now), clinic=clinic)
         .select_related("patient", "practitioner", "type")
         .order_by("starts_at", "id")
     )
     if practitioner_id is not None:
         found = found.filter(practitioner_id=practitioner_id)
-    return [Unreminded(a, "No email on record: no reminder will be sent.") for a in found]
+    return [Unreminded(a, NO_EMAIL) for a in found]

@@ -28,7 +28,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+)
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -116,13 +126,14 @@ def today_for(membership: Membership, *, mine: bool, now: datetime | None = None
     mine = mine and clinical
     who = user if mine else None
     day = timezone.localdate(now)
+    appointments, without_email = book_of_the_day(clinic, day, now, who)
     page = Today(
         day=day,
         clinical=clinical,
         mine=mine,
         practitioner=who,
-        appointments=list(book.appointments_between(clinic, day, day, who)),
-        without_email=reminders.without_email(clinic, now, who.pk if who else None),
+        appointments=appointments,
+        without_email=without_email,
         home_visit_requests=list(patient_booking.waiting_requests(clinic)),
     )
     if clinical:
@@ -136,6 +147,31 @@ def today_for(membership: Membership, *, mine: bool, now: datetime | None = None
         # and those that went to no one.
         page.check_ins, page.check_ins_not_sent = checkins.for_today(clinic, who, now)
     return page
+
+
+def book_of_the_day(
+    clinic: Clinic, day: date, now: datetime, who: User | None
+) -> tuple[list[Appointment], list[reminders.Unreminded]]:
+    """The day's appointments and those still to come that no reminder will reach, read
+    together: each row says which of the two it answers."""
+    on_the_day = book.starting_between(day, day)
+    no_reminder = reminders.gets_no_reminder(now)
+    found = (
+        Appointment.objects.filter(on_the_day | no_reminder, clinic=clinic)
+        .annotate(
+            on_the_day=ExpressionWrapper(on_the_day, output_field=BooleanField()),
+            no_reminder=ExpressionWrapper(no_reminder, output_field=BooleanField()),
+        )
+        .select_related("patient", "practitioner", "type")
+        .order_by("starts_at", "id")
+    )
+    if who is not None:
+        found = found.filter(practitioner=who)
+    rows = list(found)
+    return (
+        [a for a in rows if a.on_the_day],
+        [reminders.Unreminded(a, reminders.NO_EMAIL) for a in rows if a.no_reminder],
+    )
 
 
 def active_plans(clinic: Clinic, who: User | None, now: datetime) -> list[PlanRecord]:
