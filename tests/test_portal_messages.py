@@ -202,3 +202,21 @@ def test_an_old_unread_message_is_shown_before_it_counts_as_read(portal: dict[st
     view = message_service.open_for_clinic(patient, portal["practitioner"])
     assert old.pk in {m.pk for m in view.thread} and old.pk in view.new
     assert len(view.thread) == 21
+    old.refresh_from_db()
+    assert old.read_at is not None and old.read_by == portal["practitioner"]
+
+
+def test_only_the_messages_a_page_showed_count_as_read(portal: dict[str, Any]) -> None:
+    patient, practitioner = portal["patient"], portal["practitioner"]
+    shown = message_service.write_to_clinic(patient, portal["ada"], "Is Tuesday possible?")
+    # Written while the practitioner's page was being drawn: not on it, so still unread.
+    later = message_service.write_to_clinic(patient, portal["ada"], "Or Wednesday?")
+    assert message_service.mark_read_by_clinic(patient, practitioner, {shown.pk}) == 1
+    shown.refresh_from_db()
+    later.refresh_from_db()
+    assert shown.read_at is not None and later.read_at is None
+    assert [u.count for u in message_service.unread_in_clinic(patient.clinic)] == [1]
+    # Opening the page shows it and reads it.
+    view = message_service.open_for_clinic(patient, practitioner)
+    assert view.new == {later.pk}
+    assert message_service.unread_in_clinic(patient.clinic) == []

@@ -27,7 +27,7 @@ from tests.check_in_helpers import a_plan
 CEILING = {
     "patient list": 11,
     "patient search": 11,
-    "patient page": 21,
+    "patient page": 20,
     "plan page": 19,
     "session page": 14,
     "today": 14,

@@ -19,6 +19,7 @@ Services raise domain errors and build no URLs: the view passes the sign-in link
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,11 +78,13 @@ def mark_read_by_patient(patient: Patient, user: User, now: datetime | None = No
     )
 
 
-def mark_read_by_clinic(patient: Patient, user: User, now: datetime | None = None) -> int:
-    """A practitioner or admin has seen the patient's messages."""
-    return Message.objects.filter(patient=patient, from_patient=True, read_at__isnull=True).update(
-        read_at=now or timezone.now(), read_by=user
-    )
+def mark_read_by_clinic(
+    patient: Patient, user: User, shown: Iterable[int], now: datetime | None = None
+) -> int:
+    """A practitioner or admin has seen these of the patient's messages; one written while
+    the page was drawn stays unread until a page shows it."""
+    unread = Message.objects.filter(patient=patient, from_patient=True, read_at__isnull=True)
+    return unread.filter(pk__in=list(shown)).update(read_at=now or timezone.now(), read_by=user)
 
 
 @dataclass(frozen=True)
@@ -153,5 +156,6 @@ def open_for_clinic(patient: Patient, user: User, latest: int = 20) -> ClinicVie
     new = frozenset(m.pk for m in everything if m.from_patient and m.read_at is None)
     recent = {m.pk for m in everything[-latest:]}
     thread = [m for m in everything if m.pk in recent or m.pk in new]
-    mark_read_by_clinic(patient, user)
+    if new:
+        mark_read_by_clinic(patient, user, new)
     return ClinicView(thread, new, has_portal(patient))
