@@ -43,6 +43,7 @@ from acuback.knowledge.loader import knowledge_base
 from acuback.web.care.models import AdverseEvent, SessionRecord
 from acuback.web.checkins.models import CheckIn, NotSent
 from acuback.web.clinics.models import Clinic, Patient
+from acuback.web.clinics.service import unlisted_patient_fields
 from acuback.web.portal.models import PatientAccount
 
 logger = logging.getLogger(__name__)
@@ -346,11 +347,15 @@ def _scope(found: QuerySet[CheckIn], clinic: Clinic, who: User | None) -> QueryS
     if who is not None:
         found = found.filter(session__created_by=who)
     has_account = PatientAccount.objects.filter(clinic=clinic, patient=OuterRef("patient"))
-    return found.annotate(
-        session_number=F("session__number"),
-        session_day=F("session__day"),
-        has_account=Exists(has_account),
-    ).select_related("patient")
+    return (
+        found.annotate(
+            session_number=F("session__number"),
+            session_day=F("session__day"),
+            has_account=Exists(has_account),
+        )
+        .select_related("patient")
+        .defer(*unlisted_patient_fields())
+    )
 
 
 # Answered check-ins beyond mild (or with a note), until a practitioner has seen them.

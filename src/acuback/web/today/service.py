@@ -61,6 +61,7 @@ from acuback.web.care.models import (
 )
 from acuback.web.checkins import service as checkins
 from acuback.web.clinics.models import Clinic, Membership, Patient, Role
+from acuback.web.clinics.service import unlisted_patient_fields
 from acuback.web.portal import message_service as conversations
 from acuback.web.reminders import service as reminders
 
@@ -163,6 +164,7 @@ def book_of_the_day(
             no_reminder=ExpressionWrapper(no_reminder, output_field=BooleanField()),
         )
         .select_related("patient", "practitioner", "type")
+        .defer(*unlisted_patient_fields(), "practitioner__password")
         .order_by("starts_at", "id")
     )
     if who is not None:
@@ -209,6 +211,7 @@ def active_plans(clinic: Clinic, who: User | None, now: datetime) -> list[PlanRe
         .filter(charted__lt=F("planned_sessions"))
         .defer("course_json")
         .select_related("patient")
+        .defer(*unlisted_patient_fields())
     )
     if who is not None:
         plans = plans.filter(created_by=who)
@@ -245,6 +248,7 @@ def adverse_events(clinic: Clinic, who: User | None, now: datetime) -> list[Adve
         )
         # The list shows the session's number and day only: a chart's columns stay unread.
         .select_related("patient")
+        .defer(*unlisted_patient_fields())
         .annotate(session_number=F("session__number"), session_day=F("session__day"))
         .order_by("-created", "-id")
     )
@@ -263,6 +267,7 @@ def approvals_awaited(clinic: Clinic, who: User | None) -> list[ApprovalAwaited]
         IntakeRecord.objects.filter(clinic=clinic, held_for_approval=True)
         .exclude(Exists(newer))
         .select_related("patient")
+        .defer(*unlisted_patient_fields())
     )
     if who is not None:
         newest = newest.filter(created_by=who)
