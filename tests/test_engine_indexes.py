@@ -49,11 +49,11 @@ def linear_triggered(findings: Iterable[str], kb: Any) -> list[Contraindication]
 
 
 def linear_ranked(
-    role: PointRole, conditions: list[str], taken: set[str], leg_pain: bool, kb: Any
+    role: PointRole, conditions: list[str], leg_pain: bool, kb: Any
 ) -> list[tuple[Point, list[str]]]:
     candidates = []
     for order, point in enumerate(kb.points.values()):
-        if role not in point.roles or point.code in taken:
+        if role not in point.roles:
             continue
         matched = [c for c in conditions if c in point.indications]
         leg_bonus = 1 if leg_pain and codes.SCIATICA in point.indications else 0

@@ -135,7 +135,7 @@ def _kept_side(point: Point, excluded: Exclusion | None) -> Laterality | None:
 
 
 def ranked(
-    role: PointRole, conditions: list[str], taken: set[str], leg_pain: bool, kb: KnowledgeBase
+    role: PointRole, conditions: list[str], leg_pain: bool, kb: KnowledgeBase
 ) -> list[tuple[Point, list[str]]]:
     """Points of this role indicated for the conditions, best first, with the ones matched.
 
@@ -146,7 +146,6 @@ def ranked(
         order: point
         for condition in conditions
         for order, point in index.get((role, condition), ())
-        if point.code not in taken
     }
     scored = []
     for order, point in candidates.items():
@@ -161,8 +160,7 @@ def _ranked_once(
     role: PointRole, conditions: tuple[str, ...], leg_pain: bool, kb: KnowledgeBase
 ) -> tuple[tuple[Point, tuple[str, ...]], ...]:
     return tuple(
-        (point, tuple(matched))
-        for point, matched in ranked(role, list(conditions), set(), leg_pain, kb)
+        (point, tuple(matched)) for point, matched in ranked(role, list(conditions), leg_pain, kb)
     )
 
 

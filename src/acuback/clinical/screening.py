@@ -8,7 +8,7 @@ practitioner can see why and check where the rule came from.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from typing import Literal, NamedTuple
 
@@ -176,16 +176,9 @@ def _red_flag_reasons(intake: Intake, findings: set[str], kb: KnowledgeBase) -> 
     present = frozenset(_flags_present(intake, findings, kb))
     if not present:
         return ()
-    store = kb.index.derived
-    redirecting = derived(store, "history that redirects", lambda: _redirecting_history(kb))
-    known = frozenset(findings & redirecting)
-    return derived(store, ("red flags", present, known), lambda: _flag_reasons(present, known, kb))
-
-
-def _redirecting_history(kb: KnowledgeBase) -> frozenset[str]:
-    """Findings that send a pathology's red flags to another one (a known cancer)."""
-    return frozenset(
-        p.with_history.finding for p in kb.pathologies.values() if p.with_history is not None
+    known = frozenset(findings & kb.index.redirecting_history)
+    return derived(
+        kb.index.derived, ("red flags", present, known), lambda: _flag_reasons(present, known, kb)
     )
 
 
@@ -451,12 +444,12 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
         excluded_methods=excluded.methods,
         restricted_methods=excluded.restrictions,
         startback=startback,
-        plan_blockers=_plan_blockers(intake, triage, list(excluded.whole_treatment), kb),
+        plan_blockers=_plan_blockers(intake, triage, excluded.whole_treatment, kb),
     )
 
 
 def _plan_blockers(
-    intake: Intake, triage: Triage, whole_treatment: list[Reason], kb: KnowledgeBase
+    intake: Intake, triage: Triage, whole_treatment: Sequence[Reason], kb: KnowledgeBase
 ) -> tuple[Reason, ...]:
     """Everything that stands between this patient and a course plan, in order of weight."""
     blockers = []

@@ -81,6 +81,8 @@ class KnowledgeIndex:
     points_by_role_and_condition: dict[tuple[s.PointRole, str], tuple[tuple[int, s.Point], ...]]
     red_flags_by_age: tuple[s.RedFlag, ...]
     red_flags_by_history: dict[str, tuple[s.RedFlag, ...]]
+    # Findings that send a pathology's red flags to another one (a known cancer: spread).
+    redirecting_history: frozenset[str]
     triage_by_level: dict[s.TriageLevel, s.TriageAction]
     pathway_by_risk: dict[str, s.Pathway]
     threshold_by_instrument: dict[str, s.Threshold]
@@ -118,6 +120,9 @@ def build_index(kb: KnowledgeBase) -> KnowledgeIndex:
         ),
         red_flags_by_history=_grouped(
             (f.history, f) for f in kb.red_flags.values() if f.history is not None
+        ),
+        redirecting_history=frozenset(
+            p.with_history.finding for p in kb.pathologies.values() if p.with_history is not None
         ),
         triage_by_level={t.level: t for t in reversed(kb.triage_levels.values())},
         pathway_by_risk={p.risk: p for p in reversed(kb.pathways.values())},
