@@ -370,28 +370,36 @@ def draft(intake: Intake, screening: Screening, kb: KnowledgeBase, start: dt.dat
     points, struck = _choose_points(conditions, intake, screening, kb)
     methods = _choose_methods(conditions, points, screening, kb)
     block = block_for(conditions, kb)
-    days = derived(kb.index.derived, ("block", block.code), partial(_block, block, kb))
-    inferred = "" if intake.conditions else " (inferred from how long the pain has lasted)"
-    # Validated in one pass: the dated parts go in as plain data, the rest as models.
-    return CoursePlan.model_validate(
-        {
-            "start": start,
-            "conditions": tuple(
-                _kb_reason(kb, kb.conditions[c], kb.conditions[c].label + inferred)
-                for c in conditions
-            ),
-            "points": tuple(points),
-            "excluded_points": tuple(struck),
-            "methods": tuple(methods),
-            "schedule": _kb_reason(kb, block),
-            "sessions": [
-                {"number": number, "date": start + timedelta(days=after), "phase": phase}
-                for number, (after, phase) in enumerate(days.sessions, start=1)
-            ],
-            "reviews": [
-                {**reason.__dict__, "date": start + timedelta(days=after)}
-                for reason, after in days.reviews
-            ],
-            "caps": days.caps,
-        }
+    store = kb.index.derived
+    days = derived(store, ("block", block.code), partial(_block, block, kb))
+    sessions, reviews = derived(
+        store, ("dated block", block.code, start), partial(_dated, days, start)
     )
+    inferred = "" if intake.conditions else " (inferred from how long the pain has lasted)"
+    return CoursePlan(
+        start=start,
+        conditions=tuple(
+            _kb_reason(kb, kb.conditions[c], kb.conditions[c].label + inferred) for c in conditions
+        ),
+        points=tuple(points),
+        excluded_points=tuple(struck),
+        methods=tuple(methods),
+        schedule=_kb_reason(kb, block),
+        sessions=sessions,
+        reviews=reviews,
+        caps=days.caps,
+    )
+
+
+def _dated(days: _Block, start: dt.date) -> tuple[tuple[PlannedSession, ...], tuple[Review, ...]]:
+    """A block's sessions and reviews on the calendar: the same for every course that
+    starts that day."""
+    sessions = tuple(
+        PlannedSession(number=number, date=start + timedelta(days=after), phase=phase)
+        for number, (after, phase) in enumerate(days.sessions, start=1)
+    )
+    reviews = tuple(
+        Review(**reason.__dict__, date=start + timedelta(days=after))
+        for reason, after in days.reviews
+    )
+    return sessions, reviews

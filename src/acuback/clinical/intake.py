@@ -93,6 +93,9 @@ _FINDING_FIELDS: dict[str, set[FindingKind]] = {
 
 
 def _check_codes(field: str, codes: list[str], known: Mapping[str, object], what: str) -> None:
+    unique = set(codes)
+    if len(unique) == len(codes) and unique <= known.keys():
+        return
     for index, code in enumerate(codes):
         if code not in known:
             raise InputError(f"{field}[{index}]", f"'{code}' is not a known {what} code")

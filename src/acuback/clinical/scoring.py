@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from acuback.clinical.base import InputError
 
@@ -49,14 +49,21 @@ def startback(answers: Mapping[str, int]) -> StartBack:
     Low risk if the total is 3 or less; high if the psychosocial subscale is 4 or more;
     otherwise medium.
     """
-    unknown = answers.keys() - _STARTBACK_SET
-    if unknown:
-        raise ScoringError(sorted(unknown)[0], "not a STarT Back item")
-    given = [answers.get(item) for item in STARTBACK_ITEMS]
-    scores = [value for value in given if type(value) is int and 0 <= value <= 1]
-    if len(scores) != len(STARTBACK_ITEMS):
-        # The slow walk names the first item that is missing or not 0/1.
-        scores = [_binary(answers, item) for item in STARTBACK_ITEMS]
+    given = tuple(map(answers.get, STARTBACK_ITEMS))
+    scores: tuple[int, ...]
+    # Nine answers, all on the items, each the integer 0 or 1 (True is not an answer),
+    # as nearly every intake gives; anything else takes the walk that names the problem.
+    if (
+        len(answers) == len(STARTBACK_ITEMS)
+        and set(map(type, given)) == {int}
+        and set(given) <= {0, 1}
+    ):
+        scores = cast(tuple[int, ...], given)
+    else:
+        unknown = answers.keys() - _STARTBACK_SET
+        if unknown:
+            raise ScoringError(sorted(unknown)[0], "not a STarT Back item")
+        scores = tuple(_binary(answers, item) for item in STARTBACK_ITEMS)
     total = sum(scores)
     psychosocial = sum(scores[_PSYCHOSOCIAL_FROM:])
     risk: Risk

@@ -8,7 +8,8 @@ practitioner can see why and check where the rule came from.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from datetime import date
 from functools import partial
 from typing import Literal, NamedTuple
 
@@ -20,7 +21,6 @@ from acuback.knowledge.schema import (
     Contraindication,
     ContraindicationClass,
     Entry,
-    Point,
     TriageLevel,
 )
 
@@ -172,11 +172,11 @@ def triggered(findings: Iterable[str], kb: KnowledgeBase) -> list[Contraindicati
     return sorted(found.values(), key=lambda ci: order[ci.code])
 
 
-def _red_flag_reasons(intake: Intake, findings: set[str], kb: KnowledgeBase) -> tuple[Reason, ...]:
-    present = frozenset(_flags_present(intake, findings, kb))
+def _red_flag_reasons(
+    present: frozenset[str], known: frozenset[str], kb: KnowledgeBase
+) -> tuple[Reason, ...]:
     if not present:
         return ()
-    known = frozenset(findings & kb.index.redirecting_history)
     return derived(
         kb.index.derived, ("red flags", present, known), lambda: _flag_reasons(present, known, kb)
     )
@@ -241,7 +241,9 @@ def _covered_regions(local: LocalFinding, kb: KnowledgeBase) -> list[str]:
     return [local.region]
 
 
-Sided = dict[str, list[tuple[Reason, Side]]]
+# What excludes an entry, and on which side: each reason goes with the key it is
+# remembered under, so an exclusion seen before is shared rather than built again.
+Sided = dict[str, list[tuple[Hashable, Reason, Side]]]
 
 
 def _union(sides: Iterable[Side]) -> Side:
@@ -251,23 +253,85 @@ def _union(sides: Iterable[Side]) -> Side:
     return found.pop()
 
 
-def _exclusions(found: Sided, catalogue: Mapping[str, Entry]) -> tuple[Exclusion, ...]:
-    return tuple(
-        Exclusion(
-            code=code,
-            label=catalogue[code].label,
-            side=_union(side for _, side in found[code]),
-            reasons=tuple(dict.fromkeys(reason for reason, _ in found[code])),
-        )
-        for code in catalogue
-        if code in found
+def _exclusion(code: str, label: str, found: Sequence[tuple[Hashable, Reason, Side]]) -> Exclusion:
+    return Exclusion(
+        code=code,
+        label=label,
+        side=_union(side for _, _, side in found),
+        reasons=tuple(dict.fromkeys(reason for _, reason, _ in found)),
     )
 
 
-def _point_side(point: Point, side: Side) -> Side:
-    # How far a one-sided finding reaches toward the midline cannot be told, so a
-    # midline point goes with either side.
-    return "both" if point.on_midline else side
+def _exclusions(
+    found: Sided, catalogue: Mapping[str, Entry], kind: str, kb: KnowledgeBase
+) -> tuple[Exclusion, ...]:
+    store = kb.index.derived
+    order = kb.index.order[kind]
+    return tuple(
+        derived(
+            store,
+            ("exclusion", kind, code, tuple((key, side) for key, _, side in found[code])),
+            partial(_exclusion, code, catalogue[code].label, found[code]),
+        )
+        for code in sorted(found, key=order.__getitem__)
+    )
+
+
+class _Triggered(NamedTuple):
+    """One contraindication as these findings (and their places) trigger it."""
+
+    reason: Reason
+    restrictions: tuple[Restriction, ...]
+
+
+def _triggered(
+    ci: Contraindication, triggers: tuple[tuple[str, tuple[str, ...]], ...], kb: KnowledgeBase
+) -> _Triggered:
+    because = ", ".join(
+        kb.findings[f].label + (f" ({', '.join(places)})" if places else "")
+        for f, places in triggers
+    )
+    reason = Reason(
+        code=ci.code,
+        label=ci.label,
+        text=f"{because}: {ci.description}",
+        sources=tuple(ci.sources),
+        level=ci.triage,
+    )
+    located = "; ".join(p for _, places in triggers for p in places)
+    return _Triggered(
+        reason,
+        tuple(
+            Restriction(
+                method=rm.method,
+                label=kb.methods[rm.method].label,
+                rule=f"{rm.rule} Here: {located}." if located else rm.rule,
+                reason=reason,
+            )
+            for rm in ci.excludes.restricted_methods
+        ),
+    )
+
+
+def _local_reason(local: LocalFinding, kb: KnowledgeBase) -> tuple[Reason, tuple[str, ...]]:
+    """A local finding's reason, and the regions it keeps needles and heat out of."""
+    finding = kb.findings[local.finding]
+    reason = Reason(
+        code=local.finding,
+        label=finding.label,
+        text=f"{finding.label}, {where(local, kb)}: no needles or heat there.",
+        sources=tuple(finding.sources),
+    )
+    return reason, tuple(_covered_regions(local, kb))
+
+
+def _upper_abdomen_reason(kb: KnowledgeBase) -> Reason:
+    return Reason(
+        code=codes.PREGNANT,
+        label=kb.findings[codes.PREGNANT].label,
+        text="After the third month the traditional rule adds the upper abdomen.",
+        sources=(codes.WHO_1999_SAFETY,),
+    )
 
 
 class _Excluded(NamedTuple):
@@ -282,6 +346,9 @@ class _Excluded(NamedTuple):
     restrictions: tuple[Restriction, ...]
 
 
+_CLASSES = tuple(ContraindicationClass)
+
+
 def _excluded(
     findings: frozenset[str],
     local_findings: tuple[LocalFinding, ...],
@@ -289,11 +356,16 @@ def _excluded(
     kb: KnowledgeBase,
 ) -> _Excluded:
     """Every contraindication these findings trigger, and the points, regions and methods
-    they leave out, on one side or both."""
-    places = {
-        local.finding: [where(x, kb) for x in local_findings if x.finding == local.finding]
-        for local in local_findings
-    }
+    they leave out, on one side or both.
+
+    Built from parts shared between patients (a contraindication's reason for the
+    findings that triggered it, a local finding's reason, an exclusion with its reasons),
+    so a new combination of findings mostly reuses what earlier ones worked out.
+    """
+    store = kb.index.derived
+    places: dict[str, list[str]] = {}
+    for local in local_findings:
+        places.setdefault(local.finding, []).append(where(local, kb))
     by_class: dict[ContraindicationClass, list[Reason]] = defaultdict(list)
     points: Sided = defaultdict(list)
     regions: Sided = defaultdict(list)
@@ -301,82 +373,63 @@ def _excluded(
     reasons: list[Reason] = []
     restrictions: list[Restriction] = []
     whole_treatment: list[Reason] = []
+    key: Hashable
 
     for ci in triggered(findings, kb):
-        triggers = [f for f in ci.triggered_by if f in findings]
-        because = ", ".join(
-            kb.findings[f].label + (f" ({', '.join(places[f])})" if f in places else "")
-            for f in triggers
-        )
-        reason = Reason(
-            code=ci.code,
-            label=ci.label,
-            text=f"{because}: {ci.description}",
-            sources=tuple(ci.sources),
-            level=ci.triage,
-        )
+        triggers = tuple((f, tuple(places.get(f, ()))) for f in ci.triggered_by if f in findings)
+        key = ("triggered", ci.code, triggers)
+        part = derived(store, key, partial(_triggered, ci, triggers, kb))
+        reason = part.reason
         by_class[ci.contraindication_class].append(reason)
         reasons.append(reason)
         if ci.excludes.whole_treatment:
             whole_treatment.append(reason)
         for point_code in ci.excludes.points:
-            points[point_code].append((reason, "both"))
+            points[point_code].append((key, reason, "both"))
         for region in ci.excludes.regions:
-            regions[region].append((reason, "both"))
+            regions[region].append((key, reason, "both"))
         for method in ci.excludes.methods:
-            methods[method].append((reason, "both"))
-        located = "; ".join(p for f in triggers for p in places.get(f, []))
-        for rm in ci.excludes.restricted_methods:
-            rule = f"{rm.rule} Here: {located}." if located else rm.rule
-            label = kb.methods[rm.method].label
-            restrictions.append(
-                Restriction(method=rm.method, label=label, rule=rule, reason=reason)
-            )
+            methods[method].append((key, reason, "both"))
+        restrictions += part.restrictions
 
     # A local finding excludes needles and heat where it is, on its side only.
     for local in local_findings:
-        finding = kb.findings[local.finding]
-        reason = Reason(
-            code=local.finding,
-            label=finding.label,
-            text=f"{finding.label}, {where(local, kb)}: no needles or heat there.",
-            sources=tuple(finding.sources),
-        )
-        for region in _covered_regions(local, kb):
-            regions[region].append((reason, local.side))
+        key = ("local finding", local.finding, local.region, local.side)
+        reason, covered = derived(store, key, partial(_local_reason, local, kb))
+        for region in covered:
+            regions[region].append((key, reason, local.side))
 
     if upper_abdomen:
-        pregnant = Reason(
-            code=codes.PREGNANT,
-            label=kb.findings[codes.PREGNANT].label,
-            text="After the third month the traditional rule adds the upper abdomen.",
-            sources=(codes.WHO_1999_SAFETY,),
-        )
-        regions[codes.UPPER_ABDOMEN].append((pregnant, "both"))
+        key = ("upper abdomen",)
+        reason = derived(store, key, partial(_upper_abdomen_reason, kb))
+        regions[codes.UPPER_ABDOMEN].append((key, reason, "both"))
 
     for region, found in regions.items():
         for point in kb.index.points_by_region.get(region, ()):
-            for reason, side in found:
-                points[point.code].append((reason, _point_side(point, side)))
+            if point.on_midline:
+                # How far a one-sided finding reaches toward the midline cannot be told,
+                # so a midline point goes with either side.
+                points[point.code] += [(key, reason, "both") for key, reason, _ in found]
+            else:
+                points[point.code] += found
 
     return _Excluded(
         reasons=tuple(reasons),
-        by_class=tuple((cls, tuple(by_class.get(cls, ()))) for cls in ContraindicationClass),
+        by_class=tuple((cls, tuple(by_class.get(cls, ()))) for cls in _CLASSES),
         whole_treatment=tuple(whole_treatment),
-        points=_exclusions(points, kb.points),
-        regions=_exclusions(regions, kb.regions),
-        methods=_exclusions(methods, kb.methods),
+        points=_exclusions(points, kb.points, "points", kb),
+        regions=_exclusions(regions, kb.regions, "regions", kb),
+        methods=_exclusions(methods, kb.methods, "methods", kb),
         restrictions=tuple(restrictions),
     )
 
 
-def _startback(answers: dict[str, int], kb: KnowledgeBase) -> StartBackResult:
-    result = scoring.startback(answers)
-    pathway = kb.pathway_for(result.risk)
+def _startback(score: scoring.StartBack, kb: KnowledgeBase) -> StartBackResult:
+    pathway = kb.pathway_for(score.risk)
     return StartBackResult(
-        total=result.total,
-        psychosocial=result.psychosocial,
-        risk=result.risk,
+        total=score.total,
+        psychosocial=score.psychosocial,
+        risk=score.risk,
         pathway=Reason(
             code=pathway.code,
             label=pathway.label,
@@ -389,53 +442,50 @@ def _startback(answers: dict[str, int], kb: KnowledgeBase) -> StartBackResult:
 def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
     """Apply every red-flag, contraindication and stratification rule to an intake."""
     findings = intake.findings()
-    store = kb.index.derived
-    reasons = list(_red_flag_reasons(intake, findings, kb))
-    # Only what the knowledge base acts on goes into the key, so two patients with the
-    # same relevant findings share one worked-out answer.
+    present = frozenset(_flags_present(intake, findings, kb))
+    known = frozenset(findings & kb.index.redirecting_history) if present else frozenset()
+    # Only what the knowledge base acts on goes into the keys, so two patients with the
+    # same relevant answers share what was worked out for the first.
     relevant = frozenset(f for f in findings if f in kb.index.contraindications_by_finding)
     local = tuple(intake.local_findings)
     upper_abdomen = (
         intake.pregnant and (intake.pregnancy_weeks or 0) > PREGNANCY_UPPER_ABDOMEN_AFTER_WEEKS
     )
-    excluded = derived(
+    score = None if intake.startback is None else scoring.startback(intake.startback)
+    needs_guardian = intake.age < GUARDIAN_CONSENT_UNDER and intake.guardian_consent is None
+    return _screening(
+        present,
+        known,
+        (relevant, local, upper_abdomen),
+        intake.physician_clearance,
+        score,
+        needs_guardian,
+        kb,
+    )
+
+
+def _screening(
+    present: frozenset[str],
+    known: frozenset[str],
+    excluded_by: tuple[frozenset[str], tuple[LocalFinding, ...], bool],
+    clearance: date | None,
+    score: scoring.StartBack | None,
+    needs_guardian: bool,
+    kb: KnowledgeBase,
+) -> Screening:
+    store = kb.index.derived
+    excluded = derived(store, ("excluded", *excluded_by), lambda: _excluded(*excluded_by, kb))
+    triage, held_back = derived(
         store,
-        ("excluded", relevant, local, upper_abdomen),
-        lambda: _excluded(relevant, local, upper_abdomen, kb),
+        ("triage", present, known, excluded_by, clearance),
+        lambda: _triage(present, known, excluded.reasons, clearance, kb),
     )
-    reasons += excluded.reasons
-
-    # Clearance only lifts the 'doctor first' step: every exclusion still applies.
-    if intake.physician_clearance is not None:
-        cleared = f"Doctor's approval received on {spoken(intake.physician_clearance)}."
-        reasons = [
-            r.model_copy(update={"text": f"{r.text} {cleared}", "level": TriageLevel.CAUTION})
-            if r.level == TriageLevel.PHYSICIAN_CLEARANCE
-            else r
-            for r in reasons
-        ]
-
-    level = min(
-        (r.level for r in reasons if r.level is not None),
-        key=lambda lvl: lvl.severity,
-        default=TriageLevel.PROCEED,
-    )
-    triage_entry = kb.triage_for(level)
-
     startback = None
-    if intake.startback is not None:
-        answers = intake.startback
-        startback = derived(
-            store, ("startback", *sorted(answers.items())), lambda: _startback(answers, kb)
-        )
-
-    triage = Triage(
-        level=level,
-        label=triage_entry.label,
-        action=triage_entry.action,
-        sources=tuple(triage_entry.sources),
-        reasons=tuple(sorted(reasons, key=lambda r: r.level.severity if r.level else 99)),
-    )
+    if score is not None:
+        startback = derived(store, ("startback", score), partial(_startback, score, kb))
+    blockers = [*held_back, *excluded.whole_treatment]
+    if needs_guardian:
+        blockers.append(derived(store, ("guardian",), partial(_guardian_needed, kb)))
     return Screening(
         triage=triage,
         contraindications=dict(excluded.by_class),
@@ -444,38 +494,61 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
         excluded_methods=excluded.methods,
         restricted_methods=excluded.restrictions,
         startback=startback,
-        plan_blockers=_plan_blockers(intake, triage, excluded.whole_treatment, kb),
+        plan_blockers=tuple(blockers),
     )
 
 
-def _plan_blockers(
-    intake: Intake, triage: Triage, whole_treatment: Sequence[Reason], kb: KnowledgeBase
-) -> tuple[Reason, ...]:
-    """Everything that stands between this patient and a course plan, in order of weight."""
-    blockers = []
-    entry = kb.triage_for(triage.level)
-    if not entry.plan_allowed:
-        first = triage.reasons[0] if triage.reasons else None
-        text = f"{first.label}: {triage.action}" if first else triage.action
-        blockers.append(
-            Reason(
-                code=entry.code,
-                label=triage.label,
-                text=text,
-                sources=triage.sources,
-                level=triage.level,
-            )
-        )
-    blockers += whole_treatment
-    if intake.age < GUARDIAN_CONSENT_UNDER and intake.guardian_consent is None:
-        paediatric = kb.pathologies[codes.PAEDIATRIC_BACK_PAIN]
-        blockers.append(
-            Reason(
-                code=paediatric.code,
-                label="Guardian's consent needed",
-                text=f"The patient is under {GUARDIAN_CONSENT_UNDER}: record a parent's or "
-                "guardian's consent before any plan.",
-                sources=tuple(paediatric.sources),
-            )
-        )
-    return tuple(blockers)
+def _triage(
+    present: frozenset[str],
+    known: frozenset[str],
+    excluded: Sequence[Reason],
+    clearance: date | None,
+    kb: KnowledgeBase,
+) -> tuple[Triage, tuple[Reason, ...]]:
+    """The triage level with every reason for it, and the blocker it makes if it holds
+    the plan back."""
+    reasons = [*_red_flag_reasons(present, known, kb), *excluded]
+    # Clearance only lifts the 'doctor first' step: every exclusion still applies.
+    if clearance is not None:
+        cleared = f"Doctor's approval received on {spoken(clearance)}."
+        reasons = [
+            r.model_copy(update={"text": f"{r.text} {cleared}", "level": TriageLevel.CAUTION})
+            if r.level == TriageLevel.PHYSICIAN_CLEARANCE
+            else r
+            for r in reasons
+        ]
+    level = min(
+        (r.level for r in reasons if r.level is not None),
+        key=lambda lvl: lvl.severity,
+        default=TriageLevel.PROCEED,
+    )
+    entry = kb.triage_for(level)
+    triage = Triage(
+        level=level,
+        label=entry.label,
+        action=entry.action,
+        sources=tuple(entry.sources),
+        reasons=tuple(sorted(reasons, key=lambda r: r.level.severity if r.level else 99)),
+    )
+    if entry.plan_allowed:
+        return triage, ()
+    first = triage.reasons[0] if triage.reasons else None
+    blocker = Reason(
+        code=entry.code,
+        label=triage.label,
+        text=f"{first.label}: {triage.action}" if first else triage.action,
+        sources=triage.sources,
+        level=triage.level,
+    )
+    return triage, (blocker,)
+
+
+def _guardian_needed(kb: KnowledgeBase) -> Reason:
+    paediatric = kb.pathologies[codes.PAEDIATRIC_BACK_PAIN]
+    return Reason(
+        code=paediatric.code,
+        label="Guardian's consent needed",
+        text=f"The patient is under {GUARDIAN_CONSENT_UNDER}: record a parent's or "
+        "guardian's consent before any plan.",
+        sources=tuple(paediatric.sources),
+    )

@@ -75,6 +75,9 @@ class KnowledgeIndex:
 
     contraindications_by_finding: dict[str, tuple[s.Contraindication, ...]]
     contraindication_order: dict[str, int]
+    # Each catalogue's codes by position ("points", "regions", "methods"), so what a
+    # result lists keeps the knowledge base's order without walking the catalogue.
+    order: dict[str, dict[str, int]]
     points_by_region: dict[str, tuple[s.Point, ...]]
     # (role, condition) -> (position in points.yaml, point), for the points indicated for
     # that condition in that role: the ranking's candidates.
@@ -108,6 +111,14 @@ def build_index(kb: KnowledgeBase) -> KnowledgeIndex:
             for finding in dict.fromkeys(ci.triggered_by)
         ),
         contraindication_order={code: i for i, code in enumerate(kb.contraindications)},
+        order={
+            name: {code: i for i, code in enumerate(entries)}
+            for name, entries in (
+                ("points", kb.points),
+                ("regions", kb.regions),
+                ("methods", kb.methods),
+            )
+        },
         points_by_region=_grouped((p.region, p) for p in kb.points.values()),
         points_by_role_and_condition=_grouped(
             ((role, condition), (order, point))
