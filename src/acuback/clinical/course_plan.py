@@ -186,12 +186,11 @@ def _planned_point(
 
 
 def _choose_points(
-    conditions: list[str], intake: Intake, screening: Screening, kb: KnowledgeBase
+    asked: _Asked, kb: KnowledgeBase
 ) -> tuple[list[PlannedPoint], list[StruckPoint]]:
-    leg_pain = any(kb.pain_sites[s].leg for s in intake.pain_sites)
-    exclusions = {e.code: e for e in screening.excluded_points}
+    exclusions = {e.code: e for e in asked.excluded_points}
     store = kb.index.derived
-    wanted = tuple(conditions)
+    wanted, leg_pain = asked.conditions, asked.leg_pain
     chosen: list[PlannedPoint] = []
     struck: list[StruckPoint] = []
     taken: set[str] = set()
@@ -235,15 +234,11 @@ def _choose_points(
     return chosen, struck
 
 
-def _choose_methods(
-    conditions: list[str],
-    points: list[PlannedPoint],
-    screening: Screening,
-    kb: KnowledgeBase,
-) -> list[Reason]:
+def _choose_methods(asked: _Asked, points: list[PlannedPoint], kb: KnowledgeBase) -> list[Reason]:
+    conditions = asked.conditions
     acute_only = all(kb.conditions[c].acute for c in conditions)
-    physio = any(kb.conditions[c].combined_physiotherapy for c in conditions) or (
-        screening.startback is not None and screening.startback.risk in {"medium", "high"}
+    physio = asked.physiotherapy_risk or any(
+        kb.conditions[c].combined_physiotherapy for c in conditions
     )
     wanted: list[tuple[str, bool, str]] = [
         (codes.MANUAL_ACUPUNCTURE, True, "The core method for every plan."),
@@ -265,7 +260,7 @@ def _choose_methods(
             "Posture, deconditioning or a medium/high STarT Back risk call for exercise.",
         ),
     ]
-    excluded = screening.excluded_method_codes
+    excluded = asked.excluded_methods
     return [
         _kb_reason(kb, kb.methods[code], why)
         for code, wanted_here, why in wanted
@@ -366,20 +361,47 @@ def draft(intake: Intake, screening: Screening, kb: KnowledgeBase, start: dt.dat
     Kept apart so a stored plan can be re-drafted in its new shape (a data migration)
     even when the patient's screening now holds treatment back.
     """
-    conditions = conditions_for(intake, kb)
-    points, struck = _choose_points(conditions, intake, screening, kb)
-    methods = _choose_methods(conditions, points, screening, kb)
-    block = block_for(conditions, kb)
+    risk = screening.startback.risk if screening.startback is not None else None
+    asked = _Asked(
+        conditions=tuple(conditions_for(intake, kb)),
+        inferred=not intake.conditions,
+        leg_pain=any(kb.pain_sites[s].leg for s in intake.pain_sites),
+        excluded_points=screening.excluded_points,
+        excluded_methods=screening.excluded_method_codes,
+        physiotherapy_risk=risk in {"medium", "high"},
+        start=start,
+    )
+    return derived(kb.index.derived, ("plan", asked), partial(_drafted, asked, kb))
+
+
+class _Asked(NamedTuple):
+    """Everything of an intake and its screening that a plan follows from: two patients
+    who agree on these get the same plan."""
+
+    conditions: tuple[str, ...]
+    inferred: bool  # no condition was named, so it came from how long the pain has lasted
+    leg_pain: bool
+    excluded_points: tuple[Exclusion, ...]
+    excluded_methods: frozenset[str]
+    physiotherapy_risk: bool  # a medium or high STarT Back risk
+    start: dt.date
+
+
+def _drafted(asked: _Asked, kb: KnowledgeBase) -> CoursePlan:
+    points, struck = _choose_points(asked, kb)
+    methods = _choose_methods(asked, points, kb)
+    block = block_for(list(asked.conditions), kb)
     store = kb.index.derived
     days = derived(store, ("block", block.code), partial(_block, block, kb))
     sessions, reviews = derived(
-        store, ("dated block", block.code, start), partial(_dated, days, start)
+        store, ("dated block", block.code, asked.start), partial(_dated, days, asked.start)
     )
-    inferred = "" if intake.conditions else " (inferred from how long the pain has lasted)"
+    inferred = " (inferred from how long the pain has lasted)" if asked.inferred else ""
     return CoursePlan(
-        start=start,
+        start=asked.start,
         conditions=tuple(
-            _kb_reason(kb, kb.conditions[c], kb.conditions[c].label + inferred) for c in conditions
+            _kb_reason(kb, kb.conditions[c], kb.conditions[c].label + inferred)
+            for c in asked.conditions
         ),
         points=tuple(points),
         excluded_points=tuple(struck),

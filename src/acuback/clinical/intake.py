@@ -9,12 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from functools import partial
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from acuback.clinical import codes, scoring
-from acuback.clinical.base import Code, Input, InputError, IsoDate, Number, Whole, validated
+from acuback.clinical.base import (
+    Code,
+    Input,
+    InputError,
+    IsoDate,
+    Number,
+    Whole,
+    derived,
+    validated,
+)
 from acuback.knowledge.loader import KnowledgeBase
 from acuback.knowledge.schema import LOCAL_FINDING_KINDS, FindingKind
 
@@ -93,6 +103,8 @@ _FINDING_FIELDS: dict[str, set[FindingKind]] = {
 
 
 def _check_codes(field: str, codes: list[str], known: Mapping[str, object], what: str) -> None:
+    if not codes:
+        return
     unique = set(codes)
     if len(unique) == len(codes) and unique <= known.keys():
         return
@@ -101,6 +113,10 @@ def _check_codes(field: str, codes: list[str], known: Mapping[str, object], what
             raise InputError(f"{field}[{index}]", f"'{code}' is not a known {what} code")
     if len(set(codes)) != len(codes):
         raise InputError(field, "a code is listed twice")
+
+
+def _of_kinds(kinds: set[FindingKind], kb: KnowledgeBase) -> frozenset[str]:
+    return frozenset(code for code, finding in kb.findings.items() if finding.kind in kinds)
 
 
 def _check_dates(intake: Intake, today: date) -> None:
@@ -162,6 +178,11 @@ def read_intake(raw: Any, kb: KnowledgeBase, today: date | None = None) -> Intak
     _check_codes("red_flags", intake.red_flags, kb.red_flags, "red flag")
     for field, kinds in _FINDING_FIELDS.items():
         found: list[str] = getattr(intake, field)
+        if not found:
+            continue
+        takes = derived(kb.index.derived, ("finding codes", field), partial(_of_kinds, kinds, kb))
+        if len(found) == len(takes.intersection(found)):
+            continue  # every code known, of a kind the field takes, and none twice
         _check_codes(field, found, kb.findings, "finding")
         for index, code in enumerate(found):
             if kb.findings[code].kind not in kinds:

@@ -8,8 +8,7 @@ and raises ScoringError naming the item that is wrong.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal, NamedTuple, cast
 
 from acuback.clinical.base import InputError
 
@@ -27,8 +26,7 @@ _STARTBACK_SET = frozenset(STARTBACK_ITEMS)
 _PSYCHOSOCIAL_FROM = STARTBACK_ITEMS.index(STARTBACK_PSYCHOSOCIAL[0])
 
 
-@dataclass(frozen=True)
-class StartBack:
+class StartBack(NamedTuple):
     total: int
     psychosocial: int
     risk: Risk
@@ -73,7 +71,7 @@ def startback(answers: Mapping[str, int]) -> StartBack:
         risk = "high"
     else:
         risk = "medium"
-    return StartBack(total=total, psychosocial=psychosocial, risk=risk)
+    return StartBack(total, psychosocial, risk)
 
 
 def _in_range(name: str, value: float, low: float, high: float) -> float:
