@@ -424,7 +424,8 @@ def _excluded(
     )
 
 
-def _startback(score: scoring.StartBack, kb: KnowledgeBase) -> StartBackResult:
+def _startback(answers: Mapping[str, int], kb: KnowledgeBase) -> StartBackResult:
+    score = scoring.startback(answers)
     pathway = kb.pathway_for(score.risk)
     return StartBackResult(
         total=score.total,
@@ -451,14 +452,20 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
     upper_abdomen = (
         intake.pregnant and (intake.pregnancy_weeks or 0) > PREGNANCY_UPPER_ABDOMEN_AFTER_WEEKS
     )
-    score = None if intake.startback is None else scoring.startback(intake.startback)
+    startback = None
+    if intake.startback is not None:
+        answers = intake.startback
+        # Keyed by the answers as given (every item, and how many there are), so an
+        # answer set is scored, and refused if it cannot be, the first time it is seen.
+        key = ("startback", len(answers), *map(answers.get, scoring.STARTBACK_ITEMS))
+        startback = derived(kb.index.derived, key, partial(_startback, answers, kb))
     needs_guardian = intake.age < GUARDIAN_CONSENT_UNDER and intake.guardian_consent is None
     return _screening(
         present,
         known,
         (relevant, local, upper_abdomen),
         intake.physician_clearance,
-        score,
+        startback,
         needs_guardian,
         kb,
     )
@@ -469,7 +476,7 @@ def _screening(
     known: frozenset[str],
     excluded_by: tuple[frozenset[str], tuple[LocalFinding, ...], bool],
     clearance: date | None,
-    score: scoring.StartBack | None,
+    startback: StartBackResult | None,
     needs_guardian: bool,
     kb: KnowledgeBase,
 ) -> Screening:
@@ -480,9 +487,6 @@ def _screening(
         ("triage", present, known, excluded_by, clearance),
         lambda: _triage(present, known, excluded.reasons, clearance, kb),
     )
-    startback = None
-    if score is not None:
-        startback = derived(store, ("startback", score), partial(_startback, score, kb))
     blockers = [*held_back, *excluded.whole_treatment]
     if needs_guardian:
         blockers.append(derived(store, ("guardian",), partial(_guardian_needed, kb)))
