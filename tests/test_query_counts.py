@@ -15,12 +15,24 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from acuback.clinical.intake import read_intake
+from acuback.knowledge.loader import knowledge_base
 from acuback.web.appointments import service as book
 from acuback.web.appointments.models import Appointment
-from acuback.web.care.models import PlanRecord, ScoreRecord, ScoreSource, SessionRecord
+from acuback.web.care import service as care
+from acuback.web.care.models import (
+    DecisionKind,
+    PlanRecord,
+    ScoreRecord,
+    ScoreSource,
+    SessionRecord,
+)
 from acuback.web.clinics.models import Patient, PatientNameWord
 from acuback.web.clinics.service import patients_of
 from tests.check_in_helpers import a_plan
+from tests.documents_helpers import ON_BLOOD_THINNERS
+
+KB = knowledge_base()
 
 # The most queries each page may make, as measured: with the session check, the request's
 # transaction savepoints and the audit row, and no query that repeats per patient or row.
@@ -30,7 +42,7 @@ CEILING = {
     "patient page": 20,
     "plan page": 19,
     "session page": 14,
-    "today": 14,
+    "today": 15,
     "appointment day": 13,
     "appointment week": 11,
     "new intake": 10,
@@ -64,10 +76,15 @@ def grow(clinics: dict[str, Any], plan: PlanRecord, times: int) -> None:
             ends_at=starts + timedelta(minutes=30),
         )  # fmt: skip
     for n in range(5 * times):
-        Patient.objects.create(
+        other = Patient.objects.create(
             clinic=home, given_name=f"Fen{n}", family_name="Fenwick-Other",
             date_of_birth=date(1970, 1, 1) + timedelta(days=n), phone=f"+4477009{n:05d}",
         )  # fmt: skip
+        # An intake waiting for a doctor's approval, with a referral noted: Today lists it.
+        answers = ON_BLOOD_THINNERS
+        held = care.record_intake(home, other, alice, read_intake(answers, KB), answers)
+        assert held.held_for_approval
+        care.record_decision(held, alice, DecisionKind.REFERRED, today, "")
 
 
 def counts(clinics: dict[str, Any], plan: PlanRecord, at_most: Any) -> dict[str, int]:

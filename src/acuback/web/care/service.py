@@ -82,23 +82,33 @@ def latest_intake(patient: Patient) -> IntakeRecord | None:
     return IntakeRecord.objects.filter(patient=patient).order_by("-created", "-id").first()
 
 
+def latest_decision(intake: IntakeRecord) -> Decision | None:
+    """The newest decision on an intake that is not a guardian's consent.
+
+    Read from the intake's decisions in Python (an intake has a handful), so a list that
+    prefetched them asks nothing more of the database.
+    """
+    return _newest_lifting(intake.decisions.all())
+
+
+def _newest_lifting(decisions: Iterable[Decision]) -> Decision | None:
+    lifting = [d for d in decisions if d.kind != DecisionKind.GUARDIAN_CONSENT]
+    return max(lifting, key=lambda d: (d.created, d.pk), default=None)
+
+
 def _decided(intake: IntakeRecord) -> dict[str, str]:
     """The dates the engine needs from recorded decisions: approval and guardian's consent.
 
     A later referral, deferral or refusal withdraws an earlier approval; a guardian's
     consent stands on its own.
     """
+    decisions = list(intake.decisions.all())
     decided: dict[str, str] = {}
-    latest = (
-        intake.decisions.exclude(kind=DecisionKind.GUARDIAN_CONSENT)
-        .order_by("-created", "-id")
-        .first()
-    )
+    latest = _newest_lifting(decisions)
     if latest is not None and latest.kind == DecisionKind.CLEARANCE_RECEIVED:
         decided["physician_clearance"] = latest.on.isoformat()
-    consent = (
-        intake.decisions.filter(kind=DecisionKind.GUARDIAN_CONSENT).order_by("-on", "-id").first()
-    )
+    consents = [d for d in decisions if d.kind == DecisionKind.GUARDIAN_CONSENT]
+    consent = max(consents, key=lambda d: (d.on, d.pk), default=None)
     if consent is not None:
         decided["guardian_consent"] = consent.on.isoformat()
     return decided

@@ -268,6 +268,8 @@ def approvals_awaited(clinic: Clinic, who: User | None) -> list[ApprovalAwaited]
         .exclude(Exists(newer))
         .select_related("patient")
         .defer(*unlisted_patient_fields())
+        # Every held intake's decisions in one more query: screening and the list read them.
+        .prefetch_related("decisions")
     )
     if who is not None:
         newest = newest.filter(created_by=who)
@@ -277,11 +279,7 @@ def approvals_awaited(clinic: Clinic, who: User | None) -> list[ApprovalAwaited]
         held = [b for b in screening.plan_blockers if b.level == APPROVAL_LEVEL]
         if not held:
             continue
-        latest = (
-            intake.decisions.exclude(kind=DecisionKind.GUARDIAN_CONSENT)
-            .order_by("-created", "-id")
-            .first()
-        )
+        latest = care.latest_decision(intake)
         if latest is not None and latest.kind == DecisionKind.DECLINED:
             continue
         # The blocker's text is "reason: what to do"; the panel says what to do already.
