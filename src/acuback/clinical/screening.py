@@ -7,6 +7,7 @@ practitioner can see why and check where the rule came from.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import date
@@ -241,9 +242,12 @@ def _covered_regions(local: LocalFinding, kb: KnowledgeBase) -> list[str]:
     return [local.region]
 
 
-# What excludes an entry, and on which side: each reason goes with the key it is
-# remembered under, so an exclusion seen before is shared rather than built again.
-Sided = dict[str, list[tuple[Hashable, Reason, Side]]]
+# What excludes an entry: the tokens of its reasons, each with the side it applies to.
+# A token names one remembered reason for as long as the store keeps it (a new one is
+# drawn whenever a reason is worked out again), so an exclusion seen before is found by
+# a small key.
+Sided = dict[str, list[tuple[int, Side]]]
+_tokens = itertools.count()
 
 
 def _union(sides: Iterable[Side]) -> Side:
@@ -253,35 +257,55 @@ def _union(sides: Iterable[Side]) -> Side:
     return found.pop()
 
 
-def _exclusion(code: str, label: str, found: Sequence[tuple[Hashable, Reason, Side]]) -> Exclusion:
+def _exclusion(
+    code: str,
+    label: str,
+    found: Sequence[tuple[int, Side]],
+    reasons: Mapping[int, Reason],
+) -> Exclusion:
     return Exclusion(
         code=code,
         label=label,
-        side=_union(side for _, _, side in found),
-        reasons=tuple(dict.fromkeys(reason for _, reason, _ in found)),
+        side=_union(side for _, side in found),
+        reasons=tuple(dict.fromkeys(reasons[key] for key, _ in found)),
     )
 
 
 def _exclusions(
-    found: Sided, catalogue: Mapping[str, Entry], kind: str, kb: KnowledgeBase
+    found: Sided,
+    reasons: Mapping[int, Reason],
+    catalogue: Mapping[str, Entry],
+    kind: str,
+    kb: KnowledgeBase,
 ) -> tuple[Exclusion, ...]:
     store = kb.index.derived
     order = kb.index.order[kind]
-    return tuple(
-        derived(
-            store,
-            ("exclusion", kind, code, tuple((key, side) for key, _, side in found[code])),
-            partial(_exclusion, code, catalogue[code].label, found[code]),
-        )
-        for code in sorted(found, key=order.__getitem__)
-    )
+    made = []
+    for code in sorted(found, key=order.__getitem__):
+        key = ("exclusion", kind, code, tuple(found[code]))
+        exclusion = store.get(key)
+        if exclusion is None:
+            label = catalogue[code].label
+            exclusion = derived(store, key, partial(_exclusion, code, label, found[code], reasons))
+        made.append(exclusion)
+    return tuple(made)
+
+
+_CLASSES = tuple(ContraindicationClass)
 
 
 class _Triggered(NamedTuple):
-    """One contraindication as these findings (and their places) trigger it."""
+    """One contraindication as these findings (and their places) trigger it, with what it
+    excludes, so that merging it into an intake's exclusions reads nothing else."""
 
     reason: Reason
+    token: int
     restrictions: tuple[Restriction, ...]
+    class_index: int  # its class's position in ContraindicationClass
+    whole_treatment: bool
+    points: tuple[str, ...]
+    regions: tuple[str, ...]
+    methods: tuple[str, ...]
 
 
 def _triggered(
@@ -299,8 +323,10 @@ def _triggered(
         level=ci.triage,
     )
     located = "; ".join(p for _, places in triggers for p in places)
+    excludes = ci.excludes
     return _Triggered(
         reason,
+        next(_tokens),
         tuple(
             Restriction(
                 method=rm.method,
@@ -308,12 +334,17 @@ def _triggered(
                 rule=f"{rm.rule} Here: {located}." if located else rm.rule,
                 reason=reason,
             )
-            for rm in ci.excludes.restricted_methods
+            for rm in excludes.restricted_methods
         ),
+        _CLASSES.index(ci.contraindication_class),
+        excludes.whole_treatment,
+        tuple(excludes.points),
+        tuple(excludes.regions),
+        tuple(excludes.methods),
     )
 
 
-def _local_reason(local: LocalFinding, kb: KnowledgeBase) -> tuple[Reason, tuple[str, ...]]:
+def _local_reason(local: LocalFinding, kb: KnowledgeBase) -> tuple[Reason, int, tuple[str, ...]]:
     """A local finding's reason, and the regions it keeps needles and heat out of."""
     finding = kb.findings[local.finding]
     reason = Reason(
@@ -322,16 +353,17 @@ def _local_reason(local: LocalFinding, kb: KnowledgeBase) -> tuple[Reason, tuple
         text=f"{finding.label}, {where(local, kb)}: no needles or heat there.",
         sources=tuple(finding.sources),
     )
-    return reason, tuple(_covered_regions(local, kb))
+    return reason, next(_tokens), tuple(_covered_regions(local, kb))
 
 
-def _upper_abdomen_reason(kb: KnowledgeBase) -> Reason:
-    return Reason(
+def _upper_abdomen_reason(kb: KnowledgeBase) -> tuple[Reason, int]:
+    reason = Reason(
         code=codes.PREGNANT,
         label=kb.findings[codes.PREGNANT].label,
         text="After the third month the traditional rule adds the upper abdomen.",
         sources=(codes.WHO_1999_SAFETY,),
     )
+    return reason, next(_tokens)
 
 
 class _Excluded(NamedTuple):
@@ -344,9 +376,6 @@ class _Excluded(NamedTuple):
     regions: tuple[Exclusion, ...]
     methods: tuple[Exclusion, ...]
     restrictions: tuple[Restriction, ...]
-
-
-_CLASSES = tuple(ContraindicationClass)
 
 
 def _excluded(
@@ -366,60 +395,68 @@ def _excluded(
     places: dict[str, list[str]] = {}
     for local in local_findings:
         places.setdefault(local.finding, []).append(where(local, kb))
-    by_class: dict[ContraindicationClass, list[Reason]] = defaultdict(list)
+    by_class: tuple[list[Reason], ...] = tuple([] for _ in _CLASSES)
     points: Sided = defaultdict(list)
     regions: Sided = defaultdict(list)
     methods: Sided = defaultdict(list)
-    reasons: list[Reason] = []
+    reason_of: dict[int, Reason] = {}
     restrictions: list[Restriction] = []
     whole_treatment: list[Reason] = []
     key: Hashable
 
     for ci in triggered(findings, kb):
-        triggers = tuple((f, tuple(places.get(f, ()))) for f in ci.triggered_by if f in findings)
+        if places:
+            triggers = tuple(
+                (f, tuple(places.get(f, ()))) for f in ci.triggered_by if f in findings
+            )
+        else:
+            triggers = tuple([(f, ()) for f in ci.triggered_by if f in findings])
         key = ("triggered", ci.code, triggers)
-        part = derived(store, key, partial(_triggered, ci, triggers, kb))
-        reason = part.reason
-        by_class[ci.contraindication_class].append(reason)
-        reasons.append(reason)
-        if ci.excludes.whole_treatment:
+        part = store.get(key) or derived(store, key, partial(_triggered, ci, triggers, kb))
+        reason = reason_of[part.token] = part.reason
+        by_class[part.class_index].append(reason)
+        if part.whole_treatment:
             whole_treatment.append(reason)
-        for point_code in ci.excludes.points:
-            points[point_code].append((key, reason, "both"))
-        for region in ci.excludes.regions:
-            regions[region].append((key, reason, "both"))
-        for method in ci.excludes.methods:
-            methods[method].append((key, reason, "both"))
+        both: tuple[int, Side] = (part.token, "both")
+        for point_code in part.points:
+            points[point_code].append(both)
+        for region in part.regions:
+            regions[region].append(both)
+        for method in part.methods:
+            methods[method].append(both)
         restrictions += part.restrictions
+    reasons = tuple(reason_of.values())
 
     # A local finding excludes needles and heat where it is, on its side only.
     for local in local_findings:
         key = ("local finding", local.finding, local.region, local.side)
-        reason, covered = derived(store, key, partial(_local_reason, local, kb))
+        reason, token, covered = derived(store, key, partial(_local_reason, local, kb))
+        reason_of[token] = reason
         for region in covered:
-            regions[region].append((key, reason, local.side))
+            regions[region].append((token, local.side))
 
     if upper_abdomen:
-        key = ("upper abdomen",)
-        reason = derived(store, key, partial(_upper_abdomen_reason, kb))
-        regions[codes.UPPER_ABDOMEN].append((key, reason, "both"))
+        reason, token = derived(store, ("upper abdomen",), partial(_upper_abdomen_reason, kb))
+        reason_of[token] = reason
+        regions[codes.UPPER_ABDOMEN].append((token, "both"))
 
+    midline = kb.index.midline_points
     for region, found in regions.items():
         for point in kb.index.points_by_region.get(region, ()):
-            if point.on_midline:
+            if point.code in midline:
                 # How far a one-sided finding reaches toward the midline cannot be told,
                 # so a midline point goes with either side.
-                points[point.code] += [(key, reason, "both") for key, reason, _ in found]
+                points[point.code] += [(token, "both") for token, _ in found]
             else:
                 points[point.code] += found
 
     return _Excluded(
-        reasons=tuple(reasons),
-        by_class=tuple((cls, tuple(by_class.get(cls, ()))) for cls in _CLASSES),
+        reasons=reasons,
+        by_class=tuple(zip(_CLASSES, map(tuple, by_class), strict=True)),
         whole_treatment=tuple(whole_treatment),
-        points=_exclusions(points, kb.points, "points", kb),
-        regions=_exclusions(regions, kb.regions, "regions", kb),
-        methods=_exclusions(methods, kb.methods, "methods", kb),
+        points=_exclusions(points, reason_of, kb.points, "points", kb),
+        regions=_exclusions(regions, reason_of, kb.regions, "regions", kb),
+        methods=_exclusions(methods, reason_of, kb.methods, "methods", kb),
         restrictions=tuple(restrictions),
     )
 

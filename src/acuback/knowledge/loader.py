@@ -79,6 +79,7 @@ class KnowledgeIndex:
     # result lists keeps the knowledge base's order without walking the catalogue.
     order: dict[str, dict[str, int]]
     points_by_region: dict[str, tuple[s.Point, ...]]
+    midline_points: frozenset[str]
     # (role, condition) -> (position in points.yaml, point), for the points indicated for
     # that condition in that role: the ranking's candidates.
     points_by_role_and_condition: dict[tuple[s.PointRole, str], tuple[tuple[int, s.Point], ...]]
@@ -120,6 +121,7 @@ def build_index(kb: KnowledgeBase) -> KnowledgeIndex:
             )
         },
         points_by_region=_grouped((p.region, p) for p in kb.points.values()),
+        midline_points=frozenset(p.code for p in kb.points.values() if p.on_midline),
         points_by_role_and_condition=_grouped(
             ((role, condition), (order, point))
             for order, point in enumerate(kb.points.values())
