@@ -157,11 +157,15 @@ def _check_local_findings(intake: Intake, kb: KnowledgeBase) -> None:
             raise InputError(f"{where}.region", f"'{local.region}' is not a known region code")
 
 
-def _check_scores(intake: Intake) -> None:
+def _check_scores(intake: Intake, kb: KnowledgeBase) -> None:
     # The instruments' own scoring rules decide what a complete answer is.
     if intake.startback is not None:
+        answers = intake.startback
+        # Only answer sets that scored are remembered, and the key holds every item's
+        # answer and how many were given, so a set seen before is known to be complete.
+        key = ("startback answers", len(answers), *map(answers.get, scoring.STARTBACK_ITEMS))
         try:
-            scoring.startback(intake.startback)
+            derived(kb.index.derived, key, partial(scoring.startback, answers))
         except scoring.ScoringError as exc:
             raise InputError(f"startback.{exc.field}", exc.message) from None
     if intake.rmdq is not None:
@@ -194,5 +198,5 @@ def read_intake(raw: Any, kb: KnowledgeBase, today: date | None = None) -> Intak
     _check_local_findings(intake, kb)
     _check_ages(intake, kb)
     _check_dates(intake, today or date.today())
-    _check_scores(intake)
+    _check_scores(intake, kb)
     return intake
