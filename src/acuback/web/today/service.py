@@ -37,6 +37,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
 )
 from django.db.models.fields.json import KeyTransform
@@ -63,6 +64,7 @@ from acuback.web.checkins import service as checkins
 from acuback.web.clinics.models import Clinic, Membership, Patient, Role
 from acuback.web.clinics.service import unlisted_patient_fields
 from acuback.web.portal import message_service as conversations
+from acuback.web.prebuilt import prebuilt
 from acuback.web.reminders import service as reminders
 
 RECENT_ADVERSE_DAYS = 7
@@ -183,6 +185,18 @@ def active_plans(clinic: Clinic, who: User | None, now: datetime) -> list[PlanRe
     courses grows every year, the courses in hand do not. Each plan comes with what the
     review and appointment lists ask of it (`last_score`, `booked_ahead`), in the same query.
     """
+    plans = _newest_unfinished_plans().filter(clinic=clinic)
+    if who is not None:
+        plans = plans.filter(created_by=who)
+    found = list(plans)
+    for plan in found:
+        last: datetime | None = plan.last_booked  # type: ignore[attr-defined]
+        plan.booked_ahead = last is not None and last > now  # type: ignore[attr-defined]
+    return sorted(found, key=lambda p: (p.patient.family_name, p.patient.given_name, p.pk))
+
+
+@prebuilt
+def _newest_unfinished_plans() -> QuerySet[PlanRecord]:
     newer = PlanRecord.objects.filter(patient=OuterRef("patient")).filter(
         Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"), id__gt=OuterRef("id"))
     )
@@ -193,12 +207,14 @@ def active_plans(clinic: Clinic, who: User | None, now: datetime) -> list[PlanRe
         .order_by("-day")
         .values("day")[:1]
     )
-    booked = Appointment.objects.filter(
-        patient=OuterRef("patient"), status=Status.BOOKED, starts_at__gt=now
+    # The latest booked appointment: one lies ahead when it starts after now.
+    last_booked = (
+        Appointment.objects.filter(patient=OuterRef("patient"), status=Status.BOOKED)
+        .order_by("-starts_at")
+        .values("starts_at")[:1]
     )
-    plans = (
-        PlanRecord.objects.filter(clinic=clinic)
-        .exclude(Exists(newer))
+    return (
+        PlanRecord.objects.exclude(Exists(newer))
         .annotate(
             charted=Coalesce(
                 Subquery(charted.annotate(n=Count("id")).values("n"), output_field=IntegerField()),
@@ -206,16 +222,13 @@ def active_plans(clinic: Clinic, who: User | None, now: datetime) -> list[PlanRe
             ),
             reviews=KeyTransform("reviews", "course_json"),
             last_score=Subquery(last_score),
-            booked_ahead=Exists(booked),
+            last_booked=Subquery(last_booked),
         )
         .filter(charted__lt=F("planned_sessions"))
         .defer("course_json")
         .select_related("patient")
         .defer(*unlisted_patient_fields())
     )
-    if who is not None:
-        plans = plans.filter(created_by=who)
-    return sorted(plans, key=lambda p: (p.patient.family_name, p.patient.given_name, p.pk))
 
 
 def reviews_due(plans: list[PlanRecord], day: date) -> list[ReviewDue]:
@@ -240,37 +253,29 @@ def reviews_due(plans: list[PlanRecord], day: date) -> list[ReviewDue]:
 
 def adverse_events(clinic: Clinic, who: User | None, now: datetime) -> list[AdverseEvent]:
     since = now - timedelta(days=RECENT_ADVERSE_DAYS)
-    found = (
-        AdverseEvent.objects.filter(clinic=clinic)
-        .filter(
-            Q(severity__in=[Severity.MODERATE, Severity.SERIOUS], follow_up="")
-            | Q(created__gte=since)
-        )
-        # The list shows the session's number and day only: a chart's columns stay unread.
-        .select_related("patient")
-        .defer(*unlisted_patient_fields())
-        .annotate(session_number=F("session__number"), session_day=F("session__day"))
-        .order_by("-created", "-id")
+    found = _adverse_events().filter(
+        Q(severity__in=[Severity.MODERATE, Severity.SERIOUS], follow_up="") | Q(created__gte=since),
+        clinic=clinic,
     )
     if who is not None:
         found = found.filter(Q(created_by=who) | Q(session__plan__created_by=who))
     return list(found)
 
 
+@prebuilt
+def _adverse_events() -> QuerySet[AdverseEvent]:
+    return (
+        AdverseEvent.objects.select_related("patient")
+        .defer(*unlisted_patient_fields())
+        # The list shows the session's number and day only: a chart's columns stay unread.
+        .annotate(session_number=F("session__number"), session_day=F("session__day"))
+        .order_by("-created", "-id")
+    )
+
+
 def approvals_awaited(clinic: Clinic, who: User | None) -> list[ApprovalAwaited]:
     """Patients whose newest intake waits for a doctor's approval."""
-    newer = IntakeRecord.objects.filter(patient=OuterRef("patient")).filter(
-        Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"), id__gt=OuterRef("id"))
-    )
-    # Decisions only lift what the intake's own screening held: only those held are read.
-    newest = (
-        IntakeRecord.objects.filter(clinic=clinic, held_for_approval=True)
-        .exclude(Exists(newer))
-        .select_related("patient")
-        .defer(*unlisted_patient_fields())
-        # Every held intake's decisions in one more query: screening and the list read them.
-        .prefetch_related("decisions")
-    )
+    newest = _newest_held_intakes().filter(clinic=clinic)
     if who is not None:
         newest = newest.filter(created_by=who)
     awaited = []
@@ -286,6 +291,22 @@ def approvals_awaited(clinic: Clinic, who: User | None) -> list[ApprovalAwaited]
         reason = held[0].text.split(": ", 1)[0]
         awaited.append(ApprovalAwaited(intake.patient, intake, reason, latest))
     return sorted(awaited, key=lambda a: (a.intake.created, a.intake.pk))
+
+
+@prebuilt
+def _newest_held_intakes() -> QuerySet[IntakeRecord]:
+    newer = IntakeRecord.objects.filter(patient=OuterRef("patient")).filter(
+        Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"), id__gt=OuterRef("id"))
+    )
+    # Decisions only lift what the intake's own screening held: only those held are read.
+    return (
+        IntakeRecord.objects.filter(held_for_approval=True)
+        .exclude(Exists(newer))
+        .select_related("patient")
+        .defer(*unlisted_patient_fields())
+        # Every held intake's decisions in one more query: screening and the list read them.
+        .prefetch_related("decisions")
+    )
 
 
 def without_next_appointment(plans: list[PlanRecord]) -> list[NoNextAppointment]:
