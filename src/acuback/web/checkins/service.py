@@ -45,6 +45,7 @@ from acuback.web.checkins.models import CheckIn, NotSent
 from acuback.web.clinics.models import Clinic, Patient
 from acuback.web.clinics.service import unlisted_patient_fields
 from acuback.web.portal.models import PatientAccount
+from acuback.web.prebuilt import prebuilt
 
 logger = logging.getLogger(__name__)
 
@@ -339,16 +340,23 @@ class Unsent:
     reason: str
 
 
-def _scope(found: QuerySet[CheckIn], clinic: Clinic, who: User | None) -> QuerySet[CheckIn]:
+def _scope(wanted: Q, clinic: Clinic, who: User | None) -> QuerySet[CheckIn]:
     """The clinic's check-ins (or those of sessions `who` charted), each with its session's
     number and day and whether the patient has a portal account: the lists show no more of
     a chart than that."""
-    found = found.filter(clinic=clinic)
+    found = _listed().filter(wanted, clinic=clinic)
     if who is not None:
         found = found.filter(session__created_by=who)
-    has_account = PatientAccount.objects.filter(clinic=clinic, patient=OuterRef("patient"))
+    return found
+
+
+@prebuilt
+def _listed() -> QuerySet[CheckIn]:
+    has_account = PatientAccount.objects.filter(
+        clinic=OuterRef("clinic"), patient=OuterRef("patient")
+    )
     return (
-        found.annotate(
+        CheckIn.objects.annotate(
             session_number=F("session__number"),
             session_day=F("session__day"),
             has_account=Exists(has_account),
@@ -369,22 +377,20 @@ def _not_sent_since(now: datetime) -> Q:
 
 def needing_attention(clinic: Clinic, who: User | None = None) -> list[Attention]:
     """Answered check-ins beyond mild (or with a note), until a practitioner has seen them."""
-    return _attention(_scope(CheckIn.objects.filter(_NEEDS_ATTENTION), clinic, who))
+    return _attention(_scope(_NEEDS_ATTENTION, clinic, who))
 
 
 def not_sent(clinic: Clinic, who: User | None = None, now: datetime | None = None) -> list[Unsent]:
     """Sessions of the last 7 days whose check-in went (or will go) to no one."""
     now = now or timezone.now()
-    return _unsent(_scope(CheckIn.objects.filter(_not_sent_since(now)), clinic, who))
+    return _unsent(_scope(_not_sent_since(now), clinic, who))
 
 
 def for_today(
     clinic: Clinic, who: User | None, now: datetime
 ) -> tuple[list[Attention], list[Unsent]]:
     """`needing_attention` and `not_sent` in one read: one is answered, the other not."""
-    found = list(
-        _scope(CheckIn.objects.filter(_NEEDS_ATTENTION | _not_sent_since(now)), clinic, who)
-    )
+    found = list(_scope(_NEEDS_ATTENTION | _not_sent_since(now), clinic, who))
     return (
         _attention([c for c in found if c.answered_at is not None]),
         _unsent([c for c in found if c.answered_at is None]),

@@ -160,14 +160,12 @@ def book_of_the_day(
     on_the_day = book.starting_between(day, day)
     no_reminder = reminders.gets_no_reminder(now)
     found = (
-        Appointment.objects.filter(on_the_day | no_reminder, clinic=clinic)
+        _booked()
+        .filter(on_the_day | no_reminder, clinic=clinic)
         .annotate(
             on_the_day=ExpressionWrapper(on_the_day, output_field=BooleanField()),
             no_reminder=ExpressionWrapper(no_reminder, output_field=BooleanField()),
         )
-        .select_related("patient", "practitioner", "type")
-        .defer(*unlisted_patient_fields(), "practitioner__password")
-        .order_by("starts_at", "id")
     )
     if who is not None:
         found = found.filter(practitioner=who)
@@ -175,6 +173,15 @@ def book_of_the_day(
     return (
         [a for a in rows if a.on_the_day],
         [reminders.Unreminded(a, reminders.NO_EMAIL) for a in rows if a.no_reminder],
+    )
+
+
+@prebuilt
+def _booked() -> QuerySet[Appointment]:
+    return (
+        Appointment.objects.select_related("patient", "practitioner", "type")
+        .defer(*unlisted_patient_fields(), "practitioner__password")
+        .order_by("starts_at", "id")
     )
 
 
