@@ -195,8 +195,12 @@ def timeline(patient: Patient, page: int = 1, size: int = TIMELINE_PAGE) -> Time
     A page past the end shows the last one.
     """
     # A session's pain before needling is shown on its session, not a second time.
+    # An entry shows a record's summary columns: the stored screenings and courses, the
+    # largest values of all, stay unread.
     intakes = IntakeRecord.objects.filter(patient=patient).order_by("-created", "-id")
+    intakes = intakes.defer("answers", "screening_json")
     plans = PlanRecord.objects.filter(patient=patient).order_by("-created", "-id")
+    plans = plans.defer("course_json")
     sessions = SessionRecord.objects.filter(patient=patient).order_by("-day", "-created")
     scores = ScoreRecord.objects.filter(patient=patient, session__isnull=True)
     scores = scores.order_by("-day", "-created")
@@ -237,7 +241,7 @@ def _plan_entry(plan: PlanRecord) -> TimelineEntry:
         "plan",
         plan.pk,
         "Course plan",
-        f"{len(plan.course.sessions)} sessions from {spoken(plan.start)}",
+        f"{plan.planned_sessions} sessions from {spoken(plan.start)}",
     )
 
 
