@@ -157,15 +157,22 @@ def _check_local_findings(intake: Intake, kb: KnowledgeBase) -> None:
             raise InputError(f"{where}.region", f"'{local.region}' is not a known region code")
 
 
+def startback_score(answers: Mapping[str, int], kb: KnowledgeBase) -> scoring.StartBack:
+    """`scoring.startback`, worked out once per distinct answer set.
+
+    Only answer sets that scored are remembered, and the key holds every item's answer and
+    how many were given, so a set seen before is known to be complete; any other raises
+    ScoringError naming the item, as `scoring.startback` does.
+    """
+    key = ("startback answers", len(answers), *map(answers.get, scoring.STARTBACK_ITEMS))
+    return derived(kb.index.derived, key, partial(scoring.startback, answers))
+
+
 def _check_scores(intake: Intake, kb: KnowledgeBase) -> None:
     # The instruments' own scoring rules decide what a complete answer is.
     if intake.startback is not None:
-        answers = intake.startback
-        # Only answer sets that scored are remembered, and the key holds every item's
-        # answer and how many were given, so a set seen before is known to be complete.
-        key = ("startback answers", len(answers), *map(answers.get, scoring.STARTBACK_ITEMS))
         try:
-            derived(kb.index.derived, key, partial(scoring.startback, answers))
+            startback_score(intake.startback, kb)
         except scoring.ScoringError as exc:
             raise InputError(f"startback.{exc.field}", exc.message) from None
     if intake.rmdq is not None:

@@ -16,7 +16,7 @@ from typing import Literal, NamedTuple
 
 from acuback.clinical import codes, scoring
 from acuback.clinical.base import Result, derived, spoken
-from acuback.clinical.intake import Intake, LocalFinding, Side
+from acuback.clinical.intake import Intake, LocalFinding, Side, startback_score
 from acuback.knowledge.loader import KnowledgeBase
 from acuback.knowledge.schema import (
     Contraindication,
@@ -283,11 +283,8 @@ def _exclusions(
     made = []
     for code in sorted(found, key=order.__getitem__):
         key = ("exclusion", kind, code, tuple(found[code]))
-        exclusion = store.get(key)
-        if exclusion is None:
-            label = catalogue[code].label
-            exclusion = derived(store, key, partial(_exclusion, code, label, found[code], reasons))
-        made.append(exclusion)
+        label = catalogue[code].label
+        made.append(derived(store, key, partial(_exclusion, code, label, found[code], reasons)))
     return tuple(made)
 
 
@@ -412,7 +409,7 @@ def _excluded(
         else:
             triggers = tuple([(f, ()) for f in ci.triggered_by if f in findings])
         key = ("triggered", ci.code, triggers)
-        part = store.get(key) or derived(store, key, partial(_triggered, ci, triggers, kb))
+        part = derived(store, key, partial(_triggered, ci, triggers, kb))
         reason = reason_of[part.token] = part.reason
         by_class[part.class_index].append(reason)
         if part.whole_treatment:
@@ -461,8 +458,7 @@ def _excluded(
     )
 
 
-def _startback(answers: Mapping[str, int], kb: KnowledgeBase) -> StartBackResult:
-    score = scoring.startback(answers)
+def _startback(score: scoring.StartBack, kb: KnowledgeBase) -> StartBackResult:
     pathway = kb.pathway_for(score.risk)
     return StartBackResult(
         total=score.total,
@@ -491,11 +487,8 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
     )
     startback = None
     if intake.startback is not None:
-        answers = intake.startback
-        # Keyed by the answers as given (every item, and how many there are), so an
-        # answer set is scored, and refused if it cannot be, the first time it is seen.
-        key = ("startback", len(answers), *map(answers.get, scoring.STARTBACK_ITEMS))
-        startback = derived(kb.index.derived, key, partial(_startback, answers, kb))
+        score = startback_score(intake.startback, kb)
+        startback = derived(kb.index.derived, ("startback", score), partial(_startback, score, kb))
     needs_guardian = intake.age < GUARDIAN_CONSENT_UNDER and intake.guardian_consent is None
     return _screening(
         present,
