@@ -97,6 +97,24 @@ def test_the_timeline_pages_newest_first(clinics: dict[str, Any]) -> None:
     assert len(seen) == len(set(seen)) == total
 
 
+def test_a_short_timeline_shows_its_only_page_for_any_page_asked(
+    clinics: dict[str, Any],
+) -> None:
+    ada, alice = clinics["patient"], User.objects.get(username="alice")
+    a_plan(ada, alice)
+    for n in range(3):
+        ScoreRecord.objects.create(
+            clinic=clinics["home"], patient=ada, created_by=alice, instrument="nrs",
+            value=n, day=date(2026, 1, 1) + timedelta(days=n), source=ScoreSource.CLINIC,
+        )  # fmt: skip
+    standalone_scores = ScoreRecord.objects.filter(patient=ada, session__isnull=True).count()
+    client = signed_in(alice)
+    for asked in ("1", "9"):  # a page past the end shows the last (here the only) one
+        page = client.get(f"/patients/{ada.pk}/", {"timeline": asked}).context["timeline_page"]
+        assert (page.number, page.pages, page.total) == (1, 1, standalone_scores + 2)
+        assert len(page.entries) == standalone_scores + 2
+
+
 @pytest.mark.browser
 def test_the_page_links_read_well_at_both_widths(
     live_server: Any, browser: Any, clinics: dict[str, Any]

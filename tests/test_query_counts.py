@@ -39,9 +39,9 @@ KB = knowledge_base()
 CEILING = {
     "patient list": 11,
     "patient search": 11,
-    "patient page": 20,
-    "plan page": 19,
-    "session page": 14,
+    "patient page": 19,
+    "plan page": 18,
+    "session page": 13,
     "today": 15,
     "appointment day": 13,
     "appointment week": 11,

@@ -33,6 +33,7 @@ from acuback.web.checkins import service as check_ins
 from acuback.web.clinics import service as clinics
 from acuback.web.clinics.models import Clinic, Patient, Role
 from acuback.web.portal import message_service as conversations
+from acuback.web.portal.service import portal_status
 
 View = Callable[..., HttpResponse]
 POINT_ROLES = ("local", "adjacent", "distal", "auricular")
@@ -141,6 +142,7 @@ def _patient_page(
         "outcome": service.outcome_for(scores, plan),
         # Opening the page reads the patient's messages (they are marked as read).
         "conversation": conversations.open_for_clinic(patient, staff(request)),
+        "portal": portal_status(patient),
         "plan": plan,
         "score_form": score_form or forms.ScoreForm(initial={"day": date.today()}),
         "message_form": message_form or forms.MessageForm(),

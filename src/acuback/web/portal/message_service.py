@@ -108,10 +108,6 @@ def unread_in_clinic(clinic: Clinic) -> list[Unread]:
     return [Unread(patients[row["patient_id"]], row["count"], row["since"]) for row in rows]
 
 
-def has_portal(patient: Patient) -> bool:
-    return PatientAccount.objects.filter(patient=patient).exists()
-
-
 def notify_patient(message: Message, link: str) -> bool:
     """Email the patient that a message waits, without its content.
 
@@ -146,7 +142,6 @@ class ClinicView:
 
     thread: list[Message]
     new: frozenset[int]  # the patient's messages unread until this page was opened
-    has_portal: bool
 
 
 def open_for_clinic(patient: Patient, user: User, latest: int = 20) -> ClinicView:
@@ -158,4 +153,4 @@ def open_for_clinic(patient: Patient, user: User, latest: int = 20) -> ClinicVie
     thread = [m for m in everything if m.pk in recent or m.pk in new]
     if new:
         mark_read_by_clinic(patient, user, new)
-    return ClinicView(thread, new, has_portal(patient))
+    return ClinicView(thread, new)
