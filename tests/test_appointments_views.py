@@ -119,7 +119,7 @@ def test_the_day_and_week_show_times_patient_type_status_and_travel(
 def test_the_whole_clinics_week_says_how_full_each_practitioners_day_is(
     clinics: dict[str, Any],
 ) -> None:
-    booked(clinics, 9)
+    early = booked(clinics, 9)
     booked(clinics, 10, "Home visit", address="1 Mill Lane", travel_before=30)
     late = booked(clinics, 14)
     service.change_status(late, "cancel", reason="Flu")
@@ -135,6 +135,11 @@ def test_the_whole_clinics_week_says_how_full_each_practitioners_day_is(
     assert f"?day={day.isoformat()}&amp;practitioner={alice.pk}" in text
     assert "Ada Fenwick" not in text
     assert text.count(f'data-practitioner="{alice.pk}"') == 1
+    service.change_status(early, "cancel", reason="Flu")
+    again = signed_in(clinics["colleague"]).get(
+        reverse("appointment-week"), {"day": day.isoformat()}
+    )
+    assert "1 appointment · 2 cancelled" in again.content.decode()
 
 
 def test_status_actions_and_cancellation_notice_on_the_page(clinics: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from acuback.web.appointments import service
 from acuback.web.appointments.models import Appointment, BookingRules, Status
@@ -160,44 +161,59 @@ class PractitionerDay:
     name: str
     booked: int = 0
     cancelled: int = 0
-    first: datetime | None = None
+    first: datetime | None = None  # in the clinic's time zone
     last: datetime | None = None
 
     @property
     def hours(self) -> str:
         if self.first is None or self.last is None:
             return ""
-        return f"{service.local(self.first):%H:%M}–{service.local(self.last):%H:%M}"
+        return f"{self.first:%H:%M}–{self.last:%H:%M}"
+
+    @property
+    def summary(self) -> str:
+        """'3 appointments · 1 cancelled'."""
+        said = f"{self.booked} appointment{'' if self.booked == 1 else 's'}"
+        return f"{said} · {self.cancelled} cancelled" if self.cancelled else said
+
+
+@dataclass(frozen=True)
+class ClinicDay:
+    day: date
+    iso: str  # the day as the book's links ask for it
+    people: list[PractitionerDay]
 
 
 def clinic_week(
     monday: date, practitioners: list[User], found: list[tuple[int, datetime, datetime, str]]
-) -> list[tuple[date, list[PractitionerDay]]]:
+) -> list[ClinicDay]:
     """Each day of the week with each practitioner who has appointments that day:
     (practitioner id, starts, ends, status) rows in, in the order of `practitioners`."""
     names = {u.pk: service.practitioner_name(u) for u in practitioners}
     days: list[dict[int, PractitionerDay]] = [{} for _ in range(7)]
+    # Hundreds of rows: the clinic's time zone is looked up once, not once per row.
+    zone = timezone.get_current_timezone()
     for practitioner_id, starts_at, ends_at, status in found:
-        index = (service.local(starts_at).date() - monday).days
+        starts, ends = starts_at.astimezone(zone), ends_at.astimezone(zone)
+        index = (starts.date() - monday).days
         if not 0 <= index < 7 or practitioner_id not in names:
             continue
-        day = days[index].setdefault(
+        their = days[index].setdefault(
             practitioner_id, PractitionerDay(practitioner_id, names[practitioner_id])
         )
         if status == Status.CANCELLED:
-            day.cancelled += 1
+            their.cancelled += 1
             continue
-        day.booked += 1
-        day.first = starts_at if day.first is None else min(day.first, starts_at)
-        day.last = ends_at if day.last is None else max(day.last, ends_at)
+        their.booked += 1
+        their.first = starts if their.first is None else min(their.first, starts)
+        their.last = ends if their.last is None else max(their.last, ends)
     order = {pk: i for i, pk in enumerate(names)}
-    return [
-        (
-            monday + timedelta(days=i),
-            sorted(found_day.values(), key=lambda d: order[d.practitioner_id]),
-        )
-        for i, found_day in enumerate(days)
-    ]
+    week = []
+    for i, found_day in enumerate(days):
+        day = monday + timedelta(days=i)
+        people = sorted(found_day.values(), key=lambda d: order[d.practitioner_id])
+        week.append(ClinicDay(day, day.isoformat(), people))
+    return week
 
 
 def notice(appointment: Appointment) -> str:
