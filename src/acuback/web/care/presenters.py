@@ -108,6 +108,15 @@ class ScheduleRow:
     phase: str
     session: SessionRecord | None
 
+    # A course's schedule runs to dozens of rows: its dates are written here once.
+    @property
+    def planned_on(self) -> str:
+        return spoken(self.planned)
+
+    @property
+    def charted_on(self) -> str:
+        return spoken(self.session.day) if self.session else ""
+
 
 def schedule(plan: PlanRecord) -> list[ScheduleRow]:
     """Each planned session beside the session actually charted under its number."""
