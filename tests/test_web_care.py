@@ -644,3 +644,22 @@ def test_csrf_is_enforced_on_the_live_preview(clinics: dict[str, Any]) -> None:
     client.force_login(clinics["practitioner"])
     url = reverse("intake-preview", args=[clinics["patient"].pk])
     assert client.post(url, intake_data()).status_code == 403
+
+
+def test_the_plans_schedule_links_each_charted_session_on_its_row(
+    clinics: dict[str, Any],
+) -> None:
+    client = signed_in(clinics["practitioner"])
+    start = date.today() - timedelta(days=3)
+    plan = make_plan(client, make_intake(client, clinics["patient"]), start)
+    first = open_session(client, plan)
+    html = client.get(reverse("plan-detail", args=[plan.pk])).content.decode()
+    planned = plan.course.sessions
+    row = re.search(r'<tr data-number="1">(.*?)</tr>', html)
+    assert row is not None
+    said = f"{first.day.day} {first.day:%b %Y}"
+    assert f"<td>{planned[0].date.day} {planned[0].date:%b %Y}</td>" in row.group(1)
+    assert f'<a href="{reverse("session-detail", args=[first.pk])}">{said}</a>' in row.group(1)
+    assert "(open)" in row.group(1)
+    second = re.search(r'<tr data-number="2">(.*?)</tr>', html)
+    assert second is not None and "not yet" in second.group(1)
