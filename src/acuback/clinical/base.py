@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, TypeVarTuple
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -60,6 +60,7 @@ Code = Annotated[str, Field(strict=True, min_length=1, max_length=64)]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 # Entries kept before the store starts afresh. Most are parts shared by many answers (a
 # reason, an exclusion); 20,000 random intakes made 14,049 at about 2.1 KB each, so this
@@ -67,18 +68,21 @@ T = TypeVar("T")
 DERIVED_LIMIT = 8_192
 
 
-def derived(store: dict[Hashable, Any], key: Hashable, work_out: Callable[[], T]) -> T:
-    """`work_out()`, remembered under `key` in a knowledge base's store.
+def derived(
+    store: dict[Hashable, Any], key: Hashable, work_out: Callable[[*Ts], T], *args: *Ts
+) -> T:
+    """`work_out(*args)`, remembered under `key` in a knowledge base's store.
 
     Only for values that follow from the key and the knowledge base alone and are frozen,
-    so sharing one between intakes is the same as working it out again.
+    so sharing one between intakes is the same as working it out again. The arguments are
+    passed apart, not bound in a closure, as most calls find the value already there.
     """
     try:
         value: T = store[key]
         return value
     except KeyError:
         pass
-    value = work_out()
+    value = work_out(*args)
     if len(store) >= DERIVED_LIMIT:
         store.clear()
     store[key] = value

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from datetime import timedelta
-from functools import partial
 from typing import Literal, NamedTuple
 
 from acuback.clinical import codes
@@ -99,7 +98,7 @@ def _reason(entry: Entry, text: str | None = None) -> Reason:
 def _kb_reason(kb: KnowledgeBase, entry: Entry, text: str | None = None) -> Reason:
     """A reason made of an entry alone: worked out once per knowledge base."""
     key = ("reason", type(entry).__name__, entry.code, text)
-    return derived(kb.index.derived, key, partial(_reason, entry, text))
+    return derived(kb.index.derived, key, _reason, entry, text)
 
 
 def conditions_for(intake: Intake, kb: KnowledgeBase) -> list[str]:
@@ -201,7 +200,11 @@ def _choose_points(
         candidates = derived(
             store,
             ("ranked", role, wanted, leg_pain),
-            partial(_ranked_once, role, wanted, leg_pain, kb),
+            _ranked_once,
+            role,
+            wanted,
+            leg_pain,
+            kb,
         )
         for point, matched in candidates:
             if point.code in taken:
@@ -227,7 +230,12 @@ def _choose_points(
                 derived(
                     store,
                     ("planned point", point.code, role, side, matched),
-                    partial(_planned_point, point, role, side, matched, kb),
+                    _planned_point,
+                    point,
+                    role,
+                    side,
+                    matched,
+                    kb,
                 )
             )
             picked += 1
@@ -371,7 +379,7 @@ def draft(intake: Intake, screening: Screening, kb: KnowledgeBase, start: dt.dat
         physiotherapy_risk=risk in {"medium", "high"},
         start=start,
     )
-    return derived(kb.index.derived, ("plan", asked), partial(_drafted, asked, kb))
+    return derived(kb.index.derived, ("plan", asked), _drafted, asked, kb)
 
 
 class _Asked(NamedTuple):
@@ -392,9 +400,9 @@ def _drafted(asked: _Asked, kb: KnowledgeBase) -> CoursePlan:
     methods = _choose_methods(asked, points, kb)
     block = block_for(list(asked.conditions), kb)
     store = kb.index.derived
-    days = derived(store, ("block", block.code), partial(_block, block, kb))
+    days = derived(store, ("block", block.code), _block, block, kb)
     sessions, reviews = derived(
-        store, ("dated block", block.code, asked.start), partial(_dated, days, asked.start)
+        store, ("dated block", block.code, asked.start), _dated, days, asked.start
     )
     inferred = " (inferred from how long the pain has lasted)" if asked.inferred else ""
     return CoursePlan(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from functools import partial
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -165,7 +164,7 @@ def startback_score(answers: Mapping[str, int], kb: KnowledgeBase) -> scoring.St
     ScoringError naming the item, as `scoring.startback` does.
     """
     key = ("startback answers", len(answers), *map(answers.get, scoring.STARTBACK_ITEMS))
-    return derived(kb.index.derived, key, partial(scoring.startback, answers))
+    return derived(kb.index.derived, key, scoring.startback, answers)
 
 
 def _check_scores(intake: Intake, kb: KnowledgeBase) -> None:
@@ -191,7 +190,7 @@ def read_intake(raw: Any, kb: KnowledgeBase, today: date | None = None) -> Intak
         found: list[str] = getattr(intake, field)
         if not found:
             continue
-        takes = derived(kb.index.derived, ("finding codes", field), partial(_of_kinds, kinds, kb))
+        takes = derived(kb.index.derived, ("finding codes", field), _of_kinds, kinds, kb)
         if len(found) == len(takes.intersection(found)):
             continue  # every code known, of a kind the field takes, and none twice
         _check_codes(field, found, kb.findings, "finding")

@@ -11,7 +11,6 @@ import itertools
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import date
-from functools import partial
 from typing import Literal, NamedTuple
 
 from acuback.clinical import codes, scoring
@@ -146,7 +145,7 @@ def _flags_present(intake: Intake, findings: Iterable[str], kb: KnowledgeBase) -
     """Flags asked at intake, plus those the age or the history raises."""
     age = intake.age
     present = set(intake.red_flags)
-    present |= derived(kb.index.derived, ("age flags", age), partial(_age_flags, age, kb))
+    present |= derived(kb.index.derived, ("age flags", age), _age_flags, age, kb)
     by_history = kb.index.red_flags_by_history
     for finding in findings:
         if finding in by_history:
@@ -179,7 +178,7 @@ def _red_flag_reasons(
     if not present:
         return ()
     return derived(
-        kb.index.derived, ("red flags", present, known), lambda: _flag_reasons(present, known, kb)
+        kb.index.derived, ("red flags", present, known), _flag_reasons, present, known, kb
     )
 
 
@@ -284,7 +283,7 @@ def _exclusions(
     for code in sorted(found, key=order.__getitem__):
         key = ("exclusion", kind, code, tuple(found[code]))
         label = catalogue[code].label
-        made.append(derived(store, key, partial(_exclusion, code, label, found[code], reasons)))
+        made.append(derived(store, key, _exclusion, code, label, found[code], reasons))
     return tuple(made)
 
 
@@ -409,7 +408,7 @@ def _excluded(
         else:
             triggers = tuple([(f, ()) for f in ci.triggered_by if f in findings])
         key = ("triggered", ci.code, triggers)
-        part = derived(store, key, partial(_triggered, ci, triggers, kb))
+        part = derived(store, key, _triggered, ci, triggers, kb)
         reason = reason_of[part.token] = part.reason
         by_class[part.class_index].append(reason)
         if part.whole_treatment:
@@ -427,13 +426,13 @@ def _excluded(
     # A local finding excludes needles and heat where it is, on its side only.
     for local in local_findings:
         key = ("local finding", local.finding, local.region, local.side)
-        reason, token, covered = derived(store, key, partial(_local_reason, local, kb))
+        reason, token, covered = derived(store, key, _local_reason, local, kb)
         reason_of[token] = reason
         for region in covered:
             regions[region].append((token, local.side))
 
     if upper_abdomen:
-        reason, token = derived(store, ("upper abdomen",), partial(_upper_abdomen_reason, kb))
+        reason, token = derived(store, ("upper abdomen",), _upper_abdomen_reason, kb)
         reason_of[token] = reason
         regions[codes.UPPER_ABDOMEN].append((token, "both"))
 
@@ -488,7 +487,7 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
     startback = None
     if intake.startback is not None:
         score = startback_score(intake.startback, kb)
-        startback = derived(kb.index.derived, ("startback", score), partial(_startback, score, kb))
+        startback = derived(kb.index.derived, ("startback", score), _startback, score, kb)
     needs_guardian = intake.age < GUARDIAN_CONSENT_UNDER and intake.guardian_consent is None
     return _screening(
         present,
@@ -511,15 +510,20 @@ def _screening(
     kb: KnowledgeBase,
 ) -> Screening:
     store = kb.index.derived
-    excluded = derived(store, ("excluded", *excluded_by), lambda: _excluded(*excluded_by, kb))
+    excluded = derived(store, ("excluded", *excluded_by), _excluded, *excluded_by, kb)
     triage, held_back = derived(
         store,
         ("triage", present, known, excluded_by, clearance),
-        lambda: _triage(present, known, excluded.reasons, clearance, kb),
+        _triage,
+        present,
+        known,
+        excluded.reasons,
+        clearance,
+        kb,
     )
     blockers = [*held_back, *excluded.whole_treatment]
     if needs_guardian:
-        blockers.append(derived(store, ("guardian",), partial(_guardian_needed, kb)))
+        blockers.append(derived(store, ("guardian",), _guardian_needed, kb))
     return Screening(
         triage=triage,
         contraindications=dict(excluded.by_class),
