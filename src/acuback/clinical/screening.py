@@ -21,6 +21,7 @@ from acuback.knowledge.schema import (
     Contraindication,
     ContraindicationClass,
     Entry,
+    TriageAction,
     TriageLevel,
 )
 
@@ -479,7 +480,7 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
     known = frozenset(findings & kb.index.redirecting_history) if present else frozenset()
     # Only what the knowledge base acts on goes into the keys, so two patients with the
     # same relevant answers share what was worked out for the first.
-    relevant = frozenset(f for f in findings if f in kb.index.contraindications_by_finding)
+    relevant = frozenset(kb.index.contraindications_by_finding.keys() & findings)
     local = tuple(intake.local_findings)
     upper_abdomen = (
         intake.pregnant and (intake.pregnancy_weeks or 0) > PREGNANCY_UPPER_ABDOMEN_AFTER_WEEKS
@@ -555,30 +556,38 @@ def _triage(
             else r
             for r in reasons
         ]
-    level = min(
-        (r.level for r in reasons if r.level is not None),
-        key=lambda lvl: lvl.severity,
-        default=TriageLevel.PROCEED,
-    )
+    # The most severe reason comes first; its level is the triage's (none at all: proceed).
+    ordered = tuple(sorted(reasons, key=_severity))
+    first = ordered[0] if ordered else None
+    level = first.level if first is not None and first.level is not None else TriageLevel.PROCEED
     entry = kb.triage_for(level)
     triage = Triage(
         level=level,
         label=entry.label,
         action=entry.action,
         sources=tuple(entry.sources),
-        reasons=tuple(sorted(reasons, key=lambda r: r.level.severity if r.level else 99)),
+        reasons=ordered,
     )
     if entry.plan_allowed:
         return triage, ()
-    first = triage.reasons[0] if triage.reasons else None
-    blocker = Reason(
+    # What holds the plan back reads the same for every triage at this level led by
+    # this reason, so it is made once.
+    said = first.label if first is not None else None
+    return triage, (derived(kb.index.derived, ("blocker", level, said), _blocker, said, entry),)
+
+
+def _severity(reason: Reason) -> int:
+    return reason.level.severity if reason.level is not None else 99
+
+
+def _blocker(first_label: str | None, entry: TriageAction) -> Reason:
+    return Reason(
         code=entry.code,
-        label=triage.label,
-        text=f"{first.label}: {triage.action}" if first else triage.action,
-        sources=triage.sources,
-        level=triage.level,
+        label=entry.label,
+        text=f"{first_label}: {entry.action}" if first_label is not None else entry.action,
+        sources=tuple(entry.sources),
+        level=entry.level,
     )
-    return triage, (blocker,)
 
 
 def _guardian_needed(kb: KnowledgeBase) -> Reason:
