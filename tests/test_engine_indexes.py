@@ -107,6 +107,19 @@ def test_what_the_engine_remembers_changes_no_answer(
     assert remembered == fresh
 
 
+@settings(max_examples=300, deadline=None)
+@given(raw=intakes())
+def test_exclusions_set_side_by_side_read_as_the_full_join(raw: dict[str, Any]) -> None:
+    # Most intakes exclude no entry for two reasons and take each reason's own exclusions
+    # as they are; joining every reason's entries afresh must give the same screening.
+    side_by_side = engine(raw)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(screening, "_merged", lambda owns, kind, kb: None)
+        patch.setitem(KB.__dict__, "index", build_index(KB))
+        joined = engine(raw)
+    assert side_by_side == joined
+
+
 def test_the_remembered_answers_are_bounded() -> None:
     store: dict[Any, Any] = {}
     for key in range(DERIVED_LIMIT + 5):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Literal, NamedTuple
 
@@ -296,13 +296,11 @@ class _Triggered(NamedTuple):
     excludes, so that merging it into an intake's exclusions reads nothing else."""
 
     reason: Reason
-    token: int
     restrictions: tuple[Restriction, ...]
     class_index: int  # its class's position in ContraindicationClass
     whole_treatment: bool
-    points: tuple[str, ...]
-    regions: tuple[str, ...]
-    methods: tuple[str, ...]
+    excludes: _Excludes
+    own: _Own  # its exclusions, were it the only reason
 
 
 def _triggered(
@@ -320,10 +318,17 @@ def _triggered(
         level=ci.triage,
     )
     located = "; ".join(p for _, places in triggers for p in places)
-    excludes = ci.excludes
-    return _Triggered(
+    rule = ci.excludes
+    excludes = _Excludes(
         reason,
         next(_tokens),
+        tuple(rule.points),
+        tuple(rule.regions),
+        tuple(rule.methods),
+        "both",
+    )
+    return _Triggered(
+        reason,
         tuple(
             Restriction(
                 method=rm.method,
@@ -331,17 +336,28 @@ def _triggered(
                 rule=f"{rm.rule} Here: {located}." if located else rm.rule,
                 reason=reason,
             )
-            for rm in excludes.restricted_methods
+            for rm in rule.restricted_methods
         ),
         _CLASSES.index(ci.contraindication_class),
-        excludes.whole_treatment,
-        tuple(excludes.points),
-        tuple(excludes.regions),
-        tuple(excludes.methods),
+        rule.whole_treatment,
+        excludes,
+        _joined([excludes], kb),
     )
 
 
-def _local_reason(local: LocalFinding, kb: KnowledgeBase) -> tuple[Reason, int, tuple[str, ...]]:
+class _Placed(NamedTuple):
+    """A reason that keeps needles and heat out of regions, on one side or both."""
+
+    excludes: _Excludes
+    own: _Own
+
+
+def _placed(reason: Reason, regions: tuple[str, ...], side: Side, kb: KnowledgeBase) -> _Placed:
+    excludes = _Excludes(reason, next(_tokens), (), regions, (), side)
+    return _Placed(excludes, _joined([excludes], kb))
+
+
+def _local_reason(local: LocalFinding, kb: KnowledgeBase) -> _Placed:
     """A local finding's reason, and the regions it keeps needles and heat out of."""
     finding = kb.findings[local.finding]
     reason = Reason(
@@ -350,17 +366,17 @@ def _local_reason(local: LocalFinding, kb: KnowledgeBase) -> tuple[Reason, int, 
         text=f"{finding.label}, {where(local, kb)}: no needles or heat there.",
         sources=tuple(finding.sources),
     )
-    return reason, next(_tokens), tuple(_covered_regions(local, kb))
+    return _placed(reason, tuple(_covered_regions(local, kb)), local.side, kb)
 
 
-def _upper_abdomen_reason(kb: KnowledgeBase) -> tuple[Reason, int]:
+def _upper_abdomen_reason(kb: KnowledgeBase) -> _Placed:
     reason = Reason(
         code=codes.PREGNANT,
         label=kb.findings[codes.PREGNANT].label,
         text="After the third month the traditional rule adds the upper abdomen.",
         sources=(codes.WHO_1999_SAFETY,),
     )
-    return reason, next(_tokens)
+    return _placed(reason, (codes.UPPER_ABDOMEN,), "both", kb)
 
 
 class _Excluded(NamedTuple):
@@ -385,22 +401,17 @@ def _excluded(
     they leave out, on one side or both.
 
     Built from parts shared between patients (a contraindication's reason for the
-    findings that triggered it, a local finding's reason, an exclusion with its reasons),
-    so a new combination of findings mostly reuses what earlier ones worked out.
+    findings that triggered it, with what it excludes on its own; a local finding's), so a
+    new combination of findings mostly reuses what earlier ones worked out.
     """
     store = kb.index.derived
     places: dict[str, list[str]] = {}
     for local in local_findings:
         places.setdefault(local.finding, []).append(where(local, kb))
-    by_class: tuple[list[Reason], ...] = tuple([] for _ in _CLASSES)
-    points: Sided = defaultdict(list)
-    regions: Sided = defaultdict(list)
-    methods: Sided = defaultdict(list)
-    reason_of: dict[int, Reason] = {}
+    by_class: list[list[Reason]] = [[] for _ in _CLASSES]
     restrictions: list[Restriction] = []
     whole_treatment: list[Reason] = []
-    key: Hashable
-
+    parts: list[_Triggered] = []
     for ci in triggered(findings, kb):
         if places:
             triggers = tuple(
@@ -408,35 +419,77 @@ def _excluded(
             )
         else:
             triggers = tuple([(f, ()) for f in ci.triggered_by if f in findings])
-        key = ("triggered", ci.code, triggers)
-        part = derived(store, key, _triggered, ci, triggers, kb)
-        reason = reason_of[part.token] = part.reason
-        by_class[part.class_index].append(reason)
+        part = derived(store, ("triggered", ci.code, triggers), _triggered, ci, triggers, kb)
+        parts.append(part)
+        by_class[part.class_index].append(part.reason)
         if part.whole_treatment:
-            whole_treatment.append(reason)
-        both: tuple[int, Side] = (part.token, "both")
-        for point_code in part.points:
-            points[point_code].append(both)
-        for region in part.regions:
-            regions[region].append(both)
-        for method in part.methods:
-            methods[method].append(both)
+            whole_treatment.append(part.reason)
         restrictions += part.restrictions
-    reasons = tuple(reason_of.values())
-
     # A local finding excludes needles and heat where it is, on its side only.
-    for local in local_findings:
-        key = ("local finding", local.finding, local.region, local.side)
-        reason, token, covered = derived(store, key, _local_reason, local, kb)
-        reason_of[token] = reason
-        for region in covered:
-            regions[region].append((token, local.side))
-
+    placed = [
+        derived(
+            store, ("local finding", local.finding, local.region, local.side),
+            _local_reason, local, kb,
+        )
+        for local in local_findings
+    ]  # fmt: skip
     if upper_abdomen:
-        reason, token = derived(store, ("upper abdomen",), _upper_abdomen_reason, kb)
-        reason_of[token] = reason
-        regions[codes.UPPER_ABDOMEN].append((token, "both"))
+        placed.append(derived(store, ("upper abdomen",), _upper_abdomen_reason, kb))
 
+    # Most intakes exclude no entry for two reasons: each reason's own exclusions are
+    # then set side by side as they are.
+    owns = [part.own for part in parts] + [place.own for place in placed]
+    points, regions, methods = (_merged(owns, kind, kb) for kind in range(3))
+    if points is None or regions is None or methods is None:
+        everything = [part.excludes for part in parts] + [place.excludes for place in placed]
+        points, regions, methods = _joined(everything, kb)
+    return _Excluded(
+        tuple([part.reason for part in parts]),
+        tuple(zip(_CLASSES, map(tuple, by_class), strict=True)),
+        tuple(whole_treatment),
+        points,
+        regions,
+        methods,
+        tuple(restrictions),
+    )
+
+
+class _Own(NamedTuple):
+    """Exclusions of points, regions and methods, each in catalogue order."""
+
+    points: tuple[Exclusion, ...]
+    regions: tuple[Exclusion, ...]
+    methods: tuple[Exclusion, ...]
+
+
+class _Excludes(NamedTuple):
+    """What one reason excludes: its points and methods on both sides, its regions (and
+    the points in them) on `side`."""
+
+    reason: Reason
+    token: int
+    points: tuple[str, ...]
+    regions: tuple[str, ...]
+    methods: tuple[str, ...]
+    side: Side
+
+
+def _joined(excludes: Iterable[_Excludes], kb: KnowledgeBase) -> _Own:
+    """Each entry any reason excludes, once, on the union of its sides, with every reason
+    for it in the order they come."""
+    points: Sided = defaultdict(list)
+    regions: Sided = defaultdict(list)
+    methods: Sided = defaultdict(list)
+    reason_of: dict[int, Reason] = {}
+    for reason, token, point_codes, region_codes, method_codes, side in excludes:
+        reason_of[token] = reason
+        both: tuple[int, Side] = (token, "both")
+        for code in point_codes:
+            points[code].append(both)
+        for code in region_codes:
+            regions[code].append((token, side))
+        for code in method_codes:
+            methods[code].append(both)
     midline = kb.index.midline_points
     for region, found in regions.items():
         for point in kb.index.points_by_region.get(region, ()):
@@ -446,16 +499,24 @@ def _excluded(
                 points[point.code] += [(token, "both") for token, _ in found]
             else:
                 points[point.code] += found
-
-    return _Excluded(
-        reasons=reasons,
-        by_class=tuple(zip(_CLASSES, map(tuple, by_class), strict=True)),
-        whole_treatment=tuple(whole_treatment),
-        points=_exclusions(points, reason_of, kb.points, "points", kb),
-        regions=_exclusions(regions, reason_of, kb.regions, "regions", kb),
-        methods=_exclusions(methods, reason_of, kb.methods, "methods", kb),
-        restrictions=tuple(restrictions),
+    return _Own(
+        _exclusions(points, reason_of, kb.points, "points", kb),
+        _exclusions(regions, reason_of, kb.regions, "regions", kb),
+        _exclusions(methods, reason_of, kb.methods, "methods", kb),
     )
+
+
+def _merged(owns: Sequence[_Own], kind: int, kb: KnowledgeBase) -> tuple[Exclusion, ...] | None:
+    """The reasons' own exclusions of one kind side by side, in catalogue order; None if
+    an entry is excluded for two reasons (its exclusion then joins them: `_joined`)."""
+    found = [own[kind] for own in owns if own[kind]]
+    if len(found) < 2:
+        return found[0] if found else ()
+    made = [exclusion for group in found for exclusion in group]
+    if len({exclusion.code for exclusion in made}) != len(made):
+        return None
+    order = kb.index.order[_Own._fields[kind]]
+    return tuple(sorted(made, key=lambda exclusion: order[exclusion.code]))
 
 
 def _startback(score: scoring.StartBack, kb: KnowledgeBase) -> StartBackResult:
