@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.browser_helpers import check_page, sign_in
-from tests.test_today_views import busy_day
+from tests.test_today_views import a_plan, busy_day, patient
 
 pytestmark = pytest.mark.browser
 
@@ -61,3 +61,20 @@ def test_today_for_reception_has_the_day_and_no_clinical_list(
     for name in ("reviews", "adverse", "approvals", "no-next"):
         assert page.locator(f"#{name}").count() == 0
     shoot(page, "reception")
+
+
+def test_a_long_list_pages_at_desktop_and_phone_width(
+    live_server: Any, page: Any, clinics: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from acuback.web.today import service
+
+    monkeypatch.setattr(service, "LIST_SIZE", 1)
+    busy_day(clinics)
+    a_plan(patient(clinics["home"], "Pat", "Abel"), clinics["practitioner"])
+    sign_in(page, live_server.url, "alice")
+    page.goto(f"{live_server.url}/today/")
+    assert "1–1 of 2" in page.inner_text("#no-next")
+    page.locator("#no-next").get_by_role("link", name="Next →").click()
+    page.wait_for_url("**/today/?no-next=2#no-next")
+    assert "2–2 of 2" in page.inner_text("#no-next")
+    shoot(page, "paged")

@@ -19,6 +19,8 @@ from acuback.web.audit.models import Action, AuditEvent
 from acuback.web.care import service as care
 from acuback.web.care.models import DecisionKind, IntakeRecord, PlanRecord, ScoreRecord
 from acuback.web.clinics.models import Clinic, Patient
+from acuback.web.today import service as today_service
+from acuback.web.today.service import listed
 from tests.conftest import PASSWORD
 
 CLEAR = {
@@ -255,3 +257,33 @@ def test_a_referral_keeps_the_approval_awaited_and_a_refusal_ends_it(
     care.record_decision(cara_intake, alice, DecisionKind.DECLINED, today, "GP: not advised")
     html = signed_in("alice").get("/today/").content.decode()
     assert "No approval is awaited." in panel(html, "approvals")
+
+
+def test_a_long_list_shows_a_page_at_a_time_and_keeps_whose_work(
+    clinics: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(today_service, "LIST_SIZE", 2)
+    alice = clinics["practitioner"]
+    names = ["Abel", "Bria", "Cole"]
+    for family in names:  # three courses of alice's, none with an appointment ahead
+        a_plan(patient(clinics["home"], "Pat", family), alice)
+    client = signed_in("alice")
+    first = panel(client.get("/today/", {"show": "clinic"}).content.decode(), "no-next")
+    assert "(3)" in first and "1–2 of 3" in first
+    assert "Pat Abel" in first and "Pat Bria" in first and "Pat Cole" not in first
+    assert 'href="?show=clinic&amp;no-next=2#no-next"' in first
+    second = panel(
+        client.get("/today/", {"show": "clinic", "no-next": "2"}).content.decode(), "no-next"
+    )
+    assert "3–3 of 3" in second and "Pat Cole" in second and "Pat Abel" not in second
+    assert 'href="?show=clinic&amp;no-next=1#no-next"' in second
+    # A page past the end, or one that is not a number, shows the last or the first.
+    assert "Pat Cole" in panel(client.get("/today/?no-next=9").content.decode(), "no-next")
+    assert "Pat Abel" in panel(client.get("/today/?no-next=x").content.decode(), "no-next")
+
+
+def test_a_page_of_a_list_counts_from_its_first_row() -> None:
+    page = listed(list(range(45)), 3, size=20)
+    assert (page.rows, page.total, page.pages) == (list(range(40, 45)), 45, 3)
+    assert (page.first, page.last, page.previous, page.next) == (41, 45, 2, None)
+    assert listed([], 4).rows == [] and not listed([], 4) and listed([0], 1)

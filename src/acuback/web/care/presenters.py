@@ -188,14 +188,6 @@ class TimelinePage:
         return self.number + 1 if self.number < self.pages else None
 
 
-def timeline_page_number(asked: str | None) -> int:
-    """The page asked for in the address; anything unreadable is the first page."""
-    try:
-        return max(1, int(asked or 1))
-    except ValueError:
-        return 1
-
-
 def timeline(patient: Patient, page: int = 1, size: int = TIMELINE_PAGE) -> TimelinePage:
     """One page of everything recorded on the patient, newest first.
 

@@ -32,6 +32,7 @@ from acuback.web.care.models import IntakeRecord, PlanRecord, SessionRecord
 from acuback.web.checkins import service as check_ins
 from acuback.web.clinics import service as clinics
 from acuback.web.clinics.models import Clinic, Patient, Role
+from acuback.web.paging import page_number
 from acuback.web.portal import message_service as conversations
 from acuback.web.portal.service import portal_status
 
@@ -128,9 +129,7 @@ def _patient_page(
     status: int = 200,
 ) -> HttpResponse:
     viewed(request, f"patient {patient.pk}", patient)
-    timeline = presenters.timeline(
-        patient, presenters.timeline_page_number(request.GET.get("timeline"))
-    )
+    timeline = presenters.timeline(patient, page_number(request.GET.get("timeline")))
     plan = PlanRecord.objects.filter(patient=patient).select_related("intake").first()
     scores, diary = service.clinic_and_diary_scores(patient, plan)
     context = {

@@ -24,8 +24,11 @@ The rules, in the words the page uses:
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Generic, TypeVar
 
 from django.contrib.auth.models import User
 from django.db.models import (
@@ -68,15 +71,91 @@ from acuback.web.prebuilt import prebuilt
 from acuback.web.reminders import service as reminders
 
 RECENT_ADVERSE_DAYS = 7
+# Rows a Today list shows at a time: a clinic group's whole-clinic lists run to hundreds.
+LIST_SIZE = 20
+# The lists that page, by the id of their panel (and the query parameter of its page).
+PAGED = (
+    "check-ins",
+    "not-sent",
+    "reviews",
+    "messages",
+    "adverse",
+    "approvals",
+    "no-next",
+    "no-email",
+)
 # The triage level of a blocker that a doctor's approval lifts.
 CLINICAL_ROLES = (Role.PRACTITIONER, Role.ADMIN)
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Listed(Generic[T]):
+    """One page of a Today list: its rows, how many there are in all, which page it is."""
+
+    rows: list[T]
+    total: int
+    number: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first(self) -> int:
+        """The position of the first row shown, counting from 1."""
+        return (self.number - 1) * self.size + 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.pages else None
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.rows)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+def listed(rows: Sequence[T], number: int = 1, size: int | None = None) -> Listed[T]:
+    """The page `number` of `rows` (a page past the end is the last one)."""
+    size = size or LIST_SIZE
+    pages = max(1, -(-len(rows) // size))
+    number = min(max(1, number), pages)
+    return Listed(list(rows[(number - 1) * size : number * size]), len(rows), number, size)
+
+
+@dataclass(frozen=True)
+class Course:
+    """An active course, as the review and appointment lists weigh it: a row, not a plan."""
+
+    pk: int
+    family_name: str
+    given_name: str
+    reviews: list[dict[str, str]]  # CoursePlan.reviews as stored: label and ISO date each
+    last_score: date | None  # the clinic's latest score of the patient
+    booked_ahead: bool
+    charted: int
+    planned: int
+
+
 @dataclass(frozen=True)
 class ReviewDue:
-    plan: PlanRecord
+    course: Course
     label: str
     day: date
+    plan: PlanRecord | None = None  # read for the rows shown
 
 
 @dataclass(frozen=True)
@@ -89,9 +168,16 @@ class ApprovalAwaited:
 
 @dataclass(frozen=True)
 class NoNextAppointment:
-    plan: PlanRecord
-    charted: int
-    planned: int
+    course: Course
+    plan: PlanRecord | None = None  # read for the rows shown
+
+    @property
+    def charted(self) -> int:
+        return self.course.charted
+
+    @property
+    def planned(self) -> int:
+        return self.course.planned
 
 
 @dataclass
@@ -101,16 +187,17 @@ class Today:
     mine: bool
     practitioner: User | None
     appointments: list[Appointment]
-    without_email: list[reminders.Unreminded]
+    without_email: Listed[reminders.Unreminded]
     # Asked for from the portal; anyone at the clinic may book or decline one.
     home_visit_requests: list[HomeVisitRequest] = field(default_factory=list)
-    reviews_due: list[ReviewDue] = field(default_factory=list)
-    adverse_events: list[AdverseEvent] = field(default_factory=list)
-    approvals: list[ApprovalAwaited] = field(default_factory=list)
-    no_next: list[NoNextAppointment] = field(default_factory=list)
-    unread_messages: list[conversations.Unread] = field(default_factory=list)
-    check_ins: list[checkins.Attention] = field(default_factory=list)
-    check_ins_not_sent: list[checkins.Unsent] = field(default_factory=list)
+    # The clinical lists, a page of each.
+    reviews_due: Listed[ReviewDue] = field(default_factory=lambda: listed([]))
+    adverse_events: Listed[AdverseEvent] = field(default_factory=lambda: listed([]))
+    approvals: Listed[ApprovalAwaited] = field(default_factory=lambda: listed([]))
+    no_next: Listed[NoNextAppointment] = field(default_factory=lambda: listed([]))
+    unread_messages: Listed[conversations.Unread] = field(default_factory=lambda: listed([]))
+    check_ins: Listed[checkins.Attention] = field(default_factory=lambda: listed([]))
+    check_ins_not_sent: Listed[checkins.Unsent] = field(default_factory=lambda: listed([]))
 
 
 def is_clinical(membership: Membership) -> bool:
@@ -122,8 +209,16 @@ def mine_by_default(membership: Membership) -> bool:
     return membership.role == Role.PRACTITIONER
 
 
-def today_for(membership: Membership, *, mine: bool, now: datetime | None = None) -> Today:
+def today_for(
+    membership: Membership,
+    *,
+    mine: bool,
+    now: datetime | None = None,
+    pages: Mapping[str, int] | None = None,
+) -> Today:
+    """The page; `pages` says which page of each list to show (by panel id, see PAGED)."""
     now = now or timezone.now()
+    pages = pages or {}
     clinic, user = membership.clinic, membership.user
     clinical = is_clinical(membership)
     mine = mine and clinical
@@ -136,19 +231,27 @@ def today_for(membership: Membership, *, mine: bool, now: datetime | None = None
         mine=mine,
         practitioner=who,
         appointments=appointments,
-        without_email=without_email,
+        without_email=listed(without_email, pages.get("no-email", 1)),
         home_visit_requests=list(patient_booking.waiting_requests(clinic)),
     )
     if clinical:
-        plans = active_plans(clinic, who, now)
-        page.reviews_due = reviews_due(plans, day)
-        page.adverse_events = adverse_events(clinic, who, now)
-        page.approvals = approvals_awaited(clinic, who)
-        page.no_next = without_next_appointment(plans)
-        page.unread_messages = conversations.unread_in_clinic(clinic)
+        courses = active_courses(clinic, who, now)
+        due = listed(reviews_due(courses, day), pages.get("reviews", 1))
+        no_next = listed(without_next_appointment(courses), pages.get("no-next", 1))
+        # Only the plans on the page are read whole.
+        plans = _plans_shown([r.course for r in due] + [n.course for n in no_next])
+        page.reviews_due = _with_plans(due, plans)
+        page.no_next = _with_plans(no_next, plans)
+        page.adverse_events = listed(adverse_events(clinic, who, now), pages.get("adverse", 1))
+        page.approvals = listed(approvals_awaited(clinic, who), pages.get("approvals", 1))
+        page.unread_messages = listed(
+            conversations.unread_in_clinic(clinic), pages.get("messages", 1)
+        )
         # The check-ins of sessions they charted: beyond mild until someone marks them seen,
         # and those that went to no one.
-        page.check_ins, page.check_ins_not_sent = checkins.for_today(clinic, who, now)
+        attention, unsent = checkins.for_today(clinic, who, now)
+        page.check_ins = listed(attention, pages.get("check-ins", 1))
+        page.check_ins_not_sent = listed(unsent, pages.get("not-sent", 1))
     return page
 
 
@@ -185,21 +288,27 @@ def _booked() -> QuerySet[Appointment]:
     )
 
 
-def active_plans(clinic: Clinic, who: User | None, now: datetime) -> list[PlanRecord]:
+def active_courses(clinic: Clinic, who: User | None, now: datetime) -> list[Course]:
     """Each patient's newest plan, while some planned session is still to be charted.
 
     Filtered in the database, without reading the courses: a clinic's history of finished
-    courses grows every year, the courses in hand do not. Each plan comes with what the
-    review and appointment lists ask of it (`last_score`, `booked_ahead`), in the same query.
+    courses grows every year, the courses in hand do not. Each is read as a row with what
+    the review and appointment lists ask of it, in patient order; a clinic group's run to
+    thousands, and only those a page shows are read as plans (`_plans_shown`).
     """
     plans = _newest_unfinished_plans().filter(clinic=clinic)
     if who is not None:
         plans = plans.filter(created_by=who)
-    found = list(plans)
-    for plan in found:
-        last: datetime | None = plan.last_booked  # type: ignore[attr-defined]
-        plan.booked_ahead = last is not None and last > now  # type: ignore[attr-defined]
-    return sorted(found, key=lambda p: (p.patient.family_name, p.patient.given_name, p.pk))
+    rows = plans.values_list(  # type: ignore[misc]  # names the prebuilt query annotates
+        "pk", "patient__family_name", "patient__given_name", "reviews", "last_score",
+        "last_booked", "charted", "planned_sessions",
+    )  # fmt: skip
+    courses = [
+        Course(pk, family, given, reviews or [], last_score, last is not None and last > now,
+               charted, planned)
+        for pk, family, given, reviews, last_score, last, charted, planned in rows
+    ]  # fmt: skip
+    return sorted(courses, key=lambda c: (c.family_name, c.given_name, c.pk))
 
 
 @prebuilt
@@ -238,14 +347,12 @@ def _newest_unfinished_plans() -> QuerySet[PlanRecord]:
     )
 
 
-def reviews_due(plans: list[PlanRecord], day: date) -> list[ReviewDue]:
+def reviews_due(courses: list[Course], day: date) -> list[ReviewDue]:
     due = []
-    for plan in plans:
-        last_score: date | None = plan.last_score  # type: ignore[attr-defined]
-        # The course's reviews as stored (CoursePlan.reviews: label and ISO date each).
+    for course in courses:
+        last_score = course.last_score
         reviews = [
-            (review["label"], date.fromisoformat(review["date"]))
-            for review in plan.reviews  # type: ignore[attr-defined]
+            (review["label"], date.fromisoformat(review["date"])) for review in course.reviews
         ]
         waiting = [
             (label, on)
@@ -254,8 +361,8 @@ def reviews_due(plans: list[PlanRecord], day: date) -> list[ReviewDue]:
         ]
         if waiting:
             label, on = waiting[-1]
-            due.append(ReviewDue(plan, label, on))
-    return sorted(due, key=lambda r: (r.day, r.plan.pk))
+            due.append(ReviewDue(course, label, on))
+    return sorted(due, key=lambda r: (r.day, r.course.pk))
 
 
 def adverse_events(clinic: Clinic, who: User | None, now: datetime) -> list[AdverseEvent]:
@@ -316,9 +423,25 @@ def _newest_held_intakes() -> QuerySet[IntakeRecord]:
     )
 
 
-def without_next_appointment(plans: list[PlanRecord]) -> list[NoNextAppointment]:
-    return [
-        NoNextAppointment(plan, plan.charted, plan.planned_sessions)  # type: ignore[attr-defined]
-        for plan in plans
-        if not plan.booked_ahead  # type: ignore[attr-defined]
-    ]
+def without_next_appointment(courses: list[Course]) -> list[NoNextAppointment]:
+    return [NoNextAppointment(course) for course in courses if not course.booked_ahead]
+
+
+def _plans_shown(courses: list[Course]) -> dict[int, PlanRecord]:
+    """The plans of the courses a page shows, with their patients, in one read."""
+    if not courses:
+        return {}
+    shown = (
+        PlanRecord.objects.filter(pk__in={c.pk for c in courses})
+        .select_related("patient")
+        .defer("course_json", *unlisted_patient_fields())
+    )
+    return {plan.pk: plan for plan in shown}
+
+
+ShownT = TypeVar("ShownT", ReviewDue, NoNextAppointment)
+
+
+def _with_plans(page: Listed[ShownT], plans: dict[int, PlanRecord]) -> Listed[ShownT]:
+    rows = [dataclasses.replace(row, plan=plans[row.course.pk]) for row in page.rows]
+    return dataclasses.replace(page, rows=rows)
