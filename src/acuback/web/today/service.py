@@ -84,7 +84,6 @@ PAGED = (
     "no-next",
     "no-email",
 )
-# The triage level of a blocker that a doctor's approval lifts.
 CLINICAL_ROLES = (Role.PRACTITIONER, Role.ADMIN)
 
 
@@ -341,9 +340,6 @@ def _newest_unfinished_plans() -> QuerySet[PlanRecord]:
             last_booked=Subquery(last_booked),
         )
         .filter(charted__lt=F("planned_sessions"))
-        .defer("course_json")
-        .select_related("patient")
-        .defer(*unlisted_patient_fields())
     )
 
 
