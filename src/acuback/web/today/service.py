@@ -413,7 +413,9 @@ def _newest_held_intakes() -> QuerySet[IntakeRecord]:
         IntakeRecord.objects.filter(held_for_approval=True)
         .exclude(Exists(newer))
         .select_related("patient")
-        .defer(*unlisted_patient_fields())
+        # Each is screened again from its answers and decisions: the stored screening, the
+        # largest column, stays unread.
+        .defer("screening_json", *unlisted_patient_fields())
         # Every held intake's decisions in one more query: screening and the list read them.
         .prefetch_related("decisions")
     )
