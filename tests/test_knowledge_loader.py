@@ -122,6 +122,21 @@ def test_a_condition_must_be_scheduled_by_a_block(data_copy: Path) -> None:
         load(data_copy)
 
 
+def test_a_contraindication_stopping_all_treatment_cannot_wait_for_approval(
+    data_copy: Path,
+) -> None:
+    def ask_for_approval(entries: list[dict[str, object]]) -> None:
+        exhaustion = next(e for e in entries if e["code"] == "ci-exhaustion")
+        exhaustion["triage"] = "physician_clearance"
+
+    rewrite(data_copy / "contraindications.yaml", ask_for_approval)
+    with pytest.raises(KnowledgeError) as caught:
+        load(data_copy)
+    problem = caught.value.problems[0]
+    assert (problem.entry, problem.field) == ("ci-exhaustion", "triage")
+    assert "a doctor's approval does not lift" in problem.message
+
+
 @pytest.mark.parametrize(
     ("file_name", "field", "words"),
     [

@@ -254,9 +254,22 @@ def test_a_referral_keeps_the_approval_awaited_and_a_refusal_ends_it(
     html = signed_in("alice").get("/today/").content.decode()
     approvals = panel(html, "approvals")
     assert "Cara Doyle" in approvals and "Referred to a doctor or service" in approvals
+    # For another patient: an approval ends the wait, a referral after it withdraws it, and
+    # a guardian's consent recorded last is not a decision on the approval.
+    dan = intake(patient(clinics["home"], "Dan", "Moss"), alice, PACEMAKER)
+    waits = []
+    for kind in (
+        DecisionKind.CLEARANCE_RECEIVED,
+        DecisionKind.REFERRED,
+        DecisionKind.GUARDIAN_CONSENT,
+    ):
+        care.record_decision(dan, alice, kind, today, "")
+        html = signed_in("alice").get("/today/").content.decode()
+        waits.append("Dan Moss" in panel(html, "approvals"))
+    assert waits == [False, True, True]
     care.record_decision(cara_intake, alice, DecisionKind.DECLINED, today, "GP: not advised")
     html = signed_in("alice").get("/today/").content.decode()
-    assert "No approval is awaited." in panel(html, "approvals")
+    assert "Cara Doyle" not in panel(html, "approvals")
 
 
 def test_a_long_list_shows_a_page_at_a_time_and_keeps_whose_work(

@@ -356,6 +356,15 @@ def _consistency(kb: KnowledgeBase) -> Iterator[Problem]:
             yield Problem(
                 "conditions.yaml", c.code, "course_rule", f"'{c.course_rule}' is not a block"
             )
+    for ci in kb.contraindications.values():
+        # A doctor's approval lifts the 'doctor first' step and nothing else, so a finding
+        # that stops all treatment whatever the doctor says cannot ask for an approval.
+        if ci.excludes.whole_treatment and ci.triage == s.TriageLevel.PHYSICIAN_CLEARANCE:
+            yield Problem(
+                "contraindications.yaml", ci.code, "triage",
+                "stops the whole treatment, which a doctor's approval does not lift: "
+                "not physician_clearance",
+            )  # fmt: skip
 
 
 def validate(kb: KnowledgeBase) -> list[Problem]:

@@ -408,10 +408,23 @@ def _newest_held_intakes() -> QuerySet[IntakeRecord]:
     newer = IntakeRecord.objects.filter(patient=OuterRef("patient")).filter(
         Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"), id__gt=OuterRef("id"))
     )
+    # The newest decision that is not a guardian's consent. A doctor's approval lifts every
+    # hold at the approval level (the knowledge base allows no other: see loader
+    # `_consistency`) and advice against acupuncture ends the wait, so intakes decided so
+    # are left out here, however many a clinic keeps; the rest are screened again below.
+    latest = (
+        Decision.objects.filter(intake=OuterRef("pk"))
+        .exclude(kind=DecisionKind.GUARDIAN_CONSENT)
+        .order_by("-created", "-id")
+        .values("kind")[:1]
+    )
+    settled = [DecisionKind.CLEARANCE_RECEIVED, DecisionKind.DECLINED]
     # Decisions only lift what the intake's own screening held: only those held are read.
     return (
         IntakeRecord.objects.filter(held_for_approval=True)
         .exclude(Exists(newer))
+        .alias(latest_kind=Subquery(latest))
+        .filter(Q(latest_kind__isnull=True) | ~Q(latest_kind__in=settled))
         .select_related("patient")
         # Each is screened again from its answers and decisions: the stored screening, the
         # largest column, stays unread.
