@@ -9,6 +9,7 @@ someone marks it seen.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -254,3 +255,13 @@ def test_the_session_page_says_where_its_check_in_stands(
     assert status().endswith("not answered yet.")
     as_user(portal["ada"]).post(url(check_in), {**NONE, "pain": "much_worse"})
     assert status().startswith("Check-in answered on ") and status().endswith(": moderate.")
+
+
+def test_serious_reports_come_first_then_moderate_then_notes_each_newest_first() -> None:
+    base = timezone.now()
+    found = [
+        CheckIn(pk=n, answered_at=base + timedelta(hours=n), severity=severity)
+        for n, severity in enumerate(["moderate", "serious", "mild", "moderate", "serious"])
+    ]
+    order = [a.check_in.pk for a in service._attention(found)]
+    assert order == [4, 1, 3, 0, 2]

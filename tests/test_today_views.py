@@ -290,6 +290,9 @@ def test_a_long_list_shows_a_page_at_a_time_and_keeps_whose_work(
     )
     assert "3–3 of 3" in second and "Pat Cole" in second and "Pat Abel" not in second
     assert 'href="?show=clinic&amp;no-next=1#no-next"' in second
+    # Moving through one list leaves the others on the page they were.
+    both = client.get("/today/", {"show": "clinic", "reviews": "2"}).content.decode()
+    assert 'href="?show=clinic&amp;reviews=2&amp;no-next=2#no-next"' in panel(both, "no-next")
     # A page past the end, or one that is not a number, shows the last or the first.
     assert "Pat Cole" in panel(client.get("/today/?no-next=9").content.decode(), "no-next")
     assert "Pat Abel" in panel(client.get("/today/?no-next=x").content.decode(), "no-next")
@@ -300,3 +303,13 @@ def test_a_page_of_a_list_counts_from_its_first_row() -> None:
     assert (page.rows, page.total, page.pages) == (list(range(40, 45)), 45, 3)
     assert (page.first, page.last, page.previous, page.next) == (41, 45, 2, None)
     assert listed([], 4).rows == [] and not listed([], 4) and listed([0], 1)
+
+
+def test_adverse_events_needing_follow_up_come_first(clinics: dict[str, Any]) -> None:
+    items = busy_day(clinics)
+    alice = clinics["practitioner"]
+    session = items["plan"].sessions.get()
+    care.record_adverse_event(session, alice, {"severity": "mild", "description": "Tired"})
+    adverse = panel(signed_in("alice").get("/today/").content.decode(), "adverse")
+    # The mild event is the newer, but the moderate one waits for its follow-up.
+    assert adverse.index("Bruise at the needle site") < adverse.index("Tired")

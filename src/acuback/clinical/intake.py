@@ -180,7 +180,7 @@ def _check_scores(intake: Intake, kb: KnowledgeBase) -> None:
 
 def read_intake(raw: Any, kb: KnowledgeBase, today: date | None = None) -> Intake:
     """Validate raw input (a dict from JSON or a form) into an Intake, or raise InputError."""
-    if not isinstance(raw, dict) and not isinstance(raw, Mapping):  # a dict is the usual
+    if not isinstance(raw, Mapping):
         raise InputError("intake", "must be a JSON object")
     intake = validated(Intake, raw, "intake")
     _check_codes("pain_sites", intake.pain_sites, kb.pain_sites, "pain site")

@@ -117,7 +117,8 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = clinics.patient_of(membership.clinic, patient_id)
     if membership.role == Role.RECEPTION:
         viewed(request, f"patient {patient.pk} (demographics)", patient)
-        return render(request, "care/patient_detail.html", {"patient": patient, "clinical": False})
+        context = {"patient": patient, "clinical": False, "portal": portal_status(patient)}
+        return render(request, "care/patient_detail.html", context)
     return _patient_page(request, patient)
 
 

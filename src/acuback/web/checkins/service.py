@@ -397,9 +397,14 @@ def for_today(
     )
 
 
+_SEVERITY_FIRST = {"serious": 0, "moderate": 1}
+
+
 def _attention(found: Iterable[CheckIn]) -> list[Attention]:
+    """Serious reports first, then moderate, then notes; each group newest first."""
     items = []
-    for check_in in sorted(found, key=lambda c: (c.answered_at, c.pk), reverse=True):
+    newest_first = sorted(found, key=lambda c: (c.answered_at, c.pk), reverse=True)
+    for check_in in sorted(newest_first, key=lambda c: _SEVERITY_FIRST.get(c.severity, 2)):
         reading = reading_of(check_in)
         answers: dict[str, Any] = check_in.answers or {}
         items.append(

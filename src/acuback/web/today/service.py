@@ -42,6 +42,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Coalesce
@@ -73,7 +74,8 @@ from acuback.web.reminders import service as reminders
 RECENT_ADVERSE_DAYS = 7
 # Rows a Today list shows at a time: a clinic group's whole-clinic lists run to hundreds.
 LIST_SIZE = 20
-# The lists that page, by the id of their panel (and the query parameter of its page).
+# The lists that page: each name is the query parameter of its page and the id of the
+# element the list sits under, where a page link lands.
 PAGED = (
     "check-ins",
     "not-sent",
@@ -369,7 +371,18 @@ def adverse_events(clinic: Clinic, who: User | None, now: datetime) -> list[Adve
     )
     if who is not None:
         found = found.filter(Q(created_by=who) | Q(session__plan__created_by=who))
-    return list(found)
+    # Newest first from the database; a page shows those still needing follow-up first,
+    # the serious before the moderate (a stable sort keeps each group newest first).
+    return sorted(found, key=_follow_up_first)
+
+
+def _follow_up_first(event: AdverseEvent) -> int:
+    if event.follow_up:
+        return 2
+    return _NEEDS_FOLLOW_UP.get(event.severity, 2)
+
+
+_NEEDS_FOLLOW_UP: dict[str, int] = {Severity.SERIOUS: 0, Severity.MODERATE: 1}
 
 
 @prebuilt
@@ -394,9 +407,7 @@ def approvals_awaited(clinic: Clinic, who: User | None) -> list[ApprovalAwaited]
         held = [b for b in screening.plan_blockers if b.level == APPROVAL_LEVEL]
         if not held:
             continue
-        latest = care.latest_decision(intake)
-        if latest is not None and latest.kind == DecisionKind.DECLINED:
-            continue
+        latest = care.latest_decision(intake)  # never a refusal: see _newest_held_intakes
         # The blocker's text is "reason: what to do"; the panel says what to do already.
         reason = held[0].text.split(": ", 1)[0]
         awaited.append(ApprovalAwaited(intake.patient, intake, reason, latest))
@@ -423,8 +434,8 @@ def _newest_held_intakes() -> QuerySet[IntakeRecord]:
     return (
         IntakeRecord.objects.filter(held_for_approval=True)
         .exclude(Exists(newer))
-        .alias(latest_kind=Subquery(latest))
-        .filter(Q(latest_kind__isnull=True) | ~Q(latest_kind__in=settled))
+        .alias(latest_kind=Coalesce(Subquery(latest), Value("")))
+        .exclude(latest_kind__in=settled)
         .select_related("patient")
         # Each is screened again from its answers and decisions: the stored screening, the
         # largest column, stays unread.
@@ -454,5 +465,10 @@ ShownT = TypeVar("ShownT", ReviewDue, NoNextAppointment)
 
 
 def _with_plans(page: Listed[ShownT], plans: dict[int, PlanRecord]) -> Listed[ShownT]:
-    rows = [dataclasses.replace(row, plan=plans[row.course.pk]) for row in page.rows]
+    # A plan deleted since its course was weighed is left out rather than failing the page.
+    rows = [
+        dataclasses.replace(row, plan=plans[row.course.pk])
+        for row in page.rows
+        if row.course.pk in plans
+    ]
     return dataclasses.replace(page, rows=rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import urlencode
 
 from acuback.web.audit.models import Action
 from acuback.web.audit.service import record
@@ -22,7 +23,17 @@ def today(request: HttpRequest) -> HttpResponse:
     page = service.today_for(membership, mine=mine, pages=pages)
     what = f"today page ({'own' if page.mine else 'whole clinic'})"
     record(request, Action.VIEW, what, clinic=membership.clinic)
-    # A list's page links keep the choice of whose work is shown.
-    kept = f"show={shown}&" if shown in ("mine", "clinic") else ""
-    context = {"page": page, "membership": membership, "kept": kept}
+    context = {"page": page, "membership": membership, "links": _page_links(shown, pages)}
     return render(request, "today/today.html", context)
+
+
+def _page_links(shown: str, pages: dict[str, int]) -> dict[str, str]:
+    """For each list, the start of its page links: whose work is shown and the pages the
+    other lists are on, so moving through one list leaves the rest where they were."""
+    kept = [("show", shown)] if shown in ("mine", "clinic") else []
+    links = {}
+    for name in service.PAGED:
+        others = [(other, n) for other, n in pages.items() if other != name and n > 1]
+        query = urlencode([*kept, *others])
+        links[name.replace("-", "_")] = f"{query}&" if query else ""
+    return links
