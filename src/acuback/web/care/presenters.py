@@ -34,6 +34,7 @@ from acuback.web.care.models import (
 from acuback.web.care.service import CourseScores
 from acuback.web.care.svg import ChartSeries, MarkedPoint, body_map, outcome_chart
 from acuback.web.clinics.models import Patient
+from acuback.web.paging import Page, page_count
 
 SIDE_LABELS = {
     "bilateral": "both sides",
@@ -174,19 +175,8 @@ TIMELINE_PAGE = 25
 
 
 @dataclass(frozen=True)
-class TimelinePage:
+class TimelinePage(Page):
     entries: list[TimelineEntry]
-    number: int
-    pages: int
-    total: int
-
-    @property
-    def previous(self) -> int | None:
-        return self.number - 1 if self.number > 1 else None
-
-    @property
-    def next(self) -> int | None:
-        return self.number + 1 if self.number < self.pages else None
 
 
 def timeline(patient: Patient, page: int = 1, size: int = TIMELINE_PAGE) -> TimelinePage:
@@ -210,8 +200,7 @@ def timeline(patient: Patient, page: int = 1, size: int = TIMELINE_PAGE) -> Time
     kinds = [intakes, plans, sessions, scores, messages]
     first, *others = (records.order_by().values("pk") for records in kinds)
     total = first.union(*others, all=True).count()  # one query, however many kinds
-    pages = max(1, -(-total // size))
-    page = min(page, pages)
+    page = min(page, page_count(total, size))
     wanted = page * size
     entries = [
         *(_intake_entry(r) for r in intakes[:wanted]),
@@ -222,7 +211,9 @@ def timeline(patient: Patient, page: int = 1, size: int = TIMELINE_PAGE) -> Time
     ]
     # Newest first by clinical date; on one day, the order things were recorded in.
     entries.sort(key=lambda e: (e.day, e.recorded), reverse=True)
-    return TimelinePage(entries[wanted - size : wanted], page, pages, total)
+    return TimelinePage(
+        number=page, total=total, size=size, entries=entries[wanted - size : wanted]
+    )
 
 
 def _intake_entry(intake: IntakeRecord) -> TimelineEntry:

@@ -67,6 +67,7 @@ from acuback.web.care.models import (
 from acuback.web.checkins import service as checkins
 from acuback.web.clinics.models import Clinic, Membership, Patient, Role
 from acuback.web.clinics.service import unlisted_patient_fields
+from acuback.web.paging import Page, page_count
 from acuback.web.portal import message_service as conversations
 from acuback.web.prebuilt import prebuilt
 from acuback.web.reminders import service as reminders
@@ -93,17 +94,10 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Listed(Generic[T]):
+class Listed(Page, Generic[T]):
     """One page of a Today list: its rows, how many there are in all, which page it is."""
 
     rows: list[T]
-    total: int
-    number: int
-    size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
 
     @property
     def first(self) -> int:
@@ -113,14 +107,6 @@ class Listed(Generic[T]):
     @property
     def last(self) -> int:
         return self.first + len(self.rows) - 1
-
-    @property
-    def previous(self) -> int | None:
-        return self.number - 1 if self.number > 1 else None
-
-    @property
-    def next(self) -> int | None:
-        return self.number + 1 if self.number < self.pages else None
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.rows)
@@ -132,9 +118,9 @@ class Listed(Generic[T]):
 def listed(rows: Sequence[T], number: int = 1, size: int | None = None) -> Listed[T]:
     """The page `number` of `rows` (a page past the end is the last one)."""
     size = size or LIST_SIZE
-    pages = max(1, -(-len(rows) // size))
-    number = min(max(1, number), pages)
-    return Listed(list(rows[(number - 1) * size : number * size]), len(rows), number, size)
+    number = min(max(1, number), page_count(len(rows), size))
+    shown = list(rows[(number - 1) * size : number * size])
+    return Listed(number=number, total=len(rows), size=size, rows=shown)
 
 
 @dataclass(frozen=True)
