@@ -202,6 +202,9 @@ def test_an_old_unread_message_is_shown_before_it_counts_as_read(portal: dict[st
     view = message_service.open_for_clinic(patient, portal["practitioner"])
     assert old.pk in {m.pk for m in view.thread} and old.pk in view.new
     assert len(view.thread) == 21
+    bodies = [m.body for m in view.thread]
+    # The old unread one, then the latest twenty replies in order: the first five are left.
+    assert bodies == ["My leg went numb.", *(f"Reply {n}" for n in range(5, 25))]
     old.refresh_from_db()
     assert old.read_at is not None and old.read_by == portal["practitioner"]
 

@@ -25,7 +25,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.core.mail import EmailMessage
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -146,11 +146,19 @@ class ClinicView:
 
 def open_for_clinic(patient: Patient, user: User, latest: int = 20) -> ClinicView:
     """The latest messages, and every unread one however old, for a practitioner or admin;
-    the patient's count as read now, as all of them are on the page."""
-    everything = conversation(patient)
-    new = frozenset(m.pk for m in everything if m.from_patient and m.read_at is None)
-    recent = {m.pk for m in everything[-latest:]}
-    thread = [m for m in everything if m.pk in recent or m.pk in new]
+    the patient's count as read now, as all of them are on the page.
+
+    Read in one query that reads no more than that, however long the conversation is.
+    """
+    mine = Message.objects.filter(patient=patient)
+    recent = mine.order_by("-created", "-id").values("pk")[:latest]
+    unread = Q(from_patient=True, read_at__isnull=True)
+    thread = list(
+        mine.filter(Q(pk__in=recent) | unread)
+        .select_related("created_by")
+        .order_by("created", "id")
+    )
+    new = frozenset(m.pk for m in thread if m.from_patient and m.read_at is None)
     if new:
         mark_read_by_clinic(patient, user, new)
     return ClinicView(thread, new)
