@@ -113,3 +113,38 @@ def test_a_diary_entry_reaches_the_chart_and_a_message_the_clinic(
         assert "No unread message" in page.inner_text("#messages")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+def test_a_long_conversation_pages_back_to_earlier_messages(
+    live_server: Any,
+    browser: Any,
+    portal: dict[str, Any],
+    size: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from acuback.web.care.models import Message
+    from acuback.web.portal import message_service
+
+    monkeypatch.setattr(message_service, "THREAD_PAGE", 2)
+    patient = portal["patient"]
+    for n in range(1, 4):
+        Message.objects.create(
+            clinic=patient.clinic, patient=patient, created_by=portal["practitioner"],
+            body=f"Clinic note {n}",
+        )  # fmt: skip
+    width, height = WIDTHS[size]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        sign_in_patient(page, live_server.url, portal["ada"])
+        page.goto(f"{live_server.url}/portal/messages/")
+        assert "Clinic note 1" not in page.inner_text(".conversation")
+        page.get_by_role("link", name="Earlier messages").click()
+        page.wait_for_url("**/portal/messages/?page=2#thread-title")
+        assert page.inner_text(".conversation").count("Clinic note") == 1
+        assert page.get_by_role("link", name="Later messages").count() == 1
+        no_serious_accessibility_problem(page)
+        check_page(page, f"portal-messages-earlier-{size}")
+    finally:
+        context.close()

@@ -223,3 +223,35 @@ def test_only_the_messages_a_page_showed_count_as_read(portal: dict[str, Any]) -
     view = message_service.open_for_clinic(patient, practitioner)
     assert view.new == {later.pk}
     assert message_service.unread_in_clinic(patient.clinic) == []
+
+
+def test_a_long_conversation_comes_a_page_at_a_time_and_only_what_was_seen_is_read(
+    portal: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(message_service, "THREAD_PAGE", 3)
+    patient = portal["patient"]
+    sent = [
+        Message.objects.create(
+            clinic=patient.clinic, patient=patient, created_by=portal["practitioner"],
+            body=f"Clinic note {n}",
+        )
+        for n in range(5)
+    ]  # fmt: skip
+    ada = patient_client(portal)
+    newest = ada.get(MESSAGES)
+    thread = newest.context["thread"]
+    assert [m.body for m in thread.messages] == [f"Clinic note {n}" for n in (2, 3, 4)]
+    html = newest.content.decode()
+    assert 'href="?page=2#thread-title"' in html and "Later messages" not in html
+    # Only the three on the page count as read; the two older wait for their page.
+    read = {m.pk for m in Message.objects.filter(read_at__isnull=False)}
+    assert read == {m.pk for m in sent[2:]}
+    earlier = ada.get(MESSAGES, {"page": "2"})
+    older = [m.body for m in earlier.context["thread"].messages]
+    assert older == ["Clinic note 0", "Clinic note 1"]
+    assert set(earlier.context["new"]) == {sent[0].pk, sent[1].pk}
+    assert 'href="?page=1#thread-title"' in earlier.content.decode()
+    assert Message.objects.filter(read_at__isnull=True).count() == 0
+    # A page past the end is the last; one that is not a number is the first.
+    assert ada.get(MESSAGES, {"page": "9"}).context["thread"].number == 2
+    assert ada.get(MESSAGES, {"page": "x"}).context["thread"].number == 1

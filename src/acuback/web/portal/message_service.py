@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from acuback.web.care.models import Message
 from acuback.web.clinics.models import Clinic, Patient
+from acuback.web.paging import Page, page_count
 from acuback.web.portal.models import PatientAccount
 
 MAX_LENGTH = 4000
@@ -41,13 +42,27 @@ class MessageRefused(Exception):
     """The message cannot be sent as written; the text says why."""
 
 
-def conversation(patient: Patient) -> list[Message]:
-    """Every message between the patient and the clinic, oldest first (newest last)."""
-    return list(
-        Message.objects.filter(patient=patient)
-        .select_related("created_by")
-        .order_by("created", "id")
-    )
+# Messages a page of the patient's conversation holds.
+THREAD_PAGE = 30
+
+
+@dataclass(frozen=True)
+class ThreadPage(Page):
+    """A page of the conversation: page 1 holds the newest messages; each page reads
+    oldest first (newest last)."""
+
+    messages: list[Message]
+
+
+def conversation(patient: Patient, number: int = 1, size: int | None = None) -> ThreadPage:
+    """A page of the messages between the patient and the clinic (past the end: the last)."""
+    size = size or THREAD_PAGE
+    mine = Message.objects.filter(patient=patient)
+    total = mine.count()
+    number = min(number, page_count(total, size))
+    newest_first = mine.order_by("-created", "-id")[(number - 1) * size : number * size]
+    messages = list(reversed(newest_first))
+    return ThreadPage(number=number, total=total, size=size, messages=messages)
 
 
 def check_body(body: str) -> str:
@@ -71,11 +86,12 @@ def write_to_clinic(patient: Patient, user: User, body: str) -> Message:
     )
 
 
-def mark_read_by_patient(patient: Patient, user: User, now: datetime | None = None) -> int:
-    """The patient has opened their messages: the clinic's messages count as read."""
-    return Message.objects.filter(patient=patient, from_patient=False, read_at__isnull=True).update(
-        read_at=now or timezone.now(), read_by=user
-    )
+def mark_read_by_patient(
+    patient: Patient, user: User, shown: Iterable[int], now: datetime | None = None
+) -> int:
+    """The patient has seen these of the clinic's messages: they count as read."""
+    unread = Message.objects.filter(patient=patient, from_patient=False, read_at__isnull=True)
+    return unread.filter(pk__in=list(shown)).update(read_at=now or timezone.now(), read_by=user)
 
 
 def mark_read_by_clinic(

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from acuback.web.audit.models import Action
 from acuback.web.audit.service import record
 from acuback.web.clinics.models import Patient
+from acuback.web.paging import page_number
 from acuback.web.portal import message_service as conversations
 from acuback.web.portal.access import patient_view
 
@@ -36,10 +37,10 @@ class WriteForm(forms.Form):
 def _page(
     request: HttpRequest, patient: Patient, form: WriteForm, status: int = 200
 ) -> HttpResponse:
-    thread = conversations.conversation(patient)
-    # Shown as new on this visit, then marked read.
-    new = {m.pk for m in thread if not m.from_patient and m.read_at is None}
-    conversations.mark_read_by_patient(patient, request.user)  # type: ignore[arg-type]
+    thread = conversations.conversation(patient, page_number(request.GET.get("page")))
+    # Shown as new on this visit, then marked read: those on the page.
+    new = {m.pk for m in thread.messages if not m.from_patient and m.read_at is None}
+    conversations.mark_read_by_patient(patient, request.user, new)  # type: ignore[arg-type]
     context = {
         "patient": patient,
         "section": "messages",
