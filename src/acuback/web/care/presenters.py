@@ -187,16 +187,20 @@ def timeline(patient: Patient, page: int = 1, size: int = TIMELINE_PAGE) -> Time
     A page past the end shows the last one.
     """
     # A session's pain before needling is shown on its session, not a second time.
-    # An entry shows a record's summary columns: the stored screenings and courses, the
-    # largest values of all, stay unread.
+    # An entry reads only the columns it shows: the stored screenings, courses and charts,
+    # the largest values of all, stay unread.
     intakes = IntakeRecord.objects.filter(patient=patient).order_by("-created", "-id")
-    intakes = intakes.defer("answers", "screening_json")
+    intakes = intakes.only("created", "triage_level")
     plans = PlanRecord.objects.filter(patient=patient).order_by("-created", "-id")
-    plans = plans.defer("course_json")
+    plans = plans.only("created", "start", "planned_sessions")
     sessions = SessionRecord.objects.filter(patient=patient).order_by("-day", "-created")
+    sessions = sessions.only("created", "day", "number", "closed", "nrs_before")
     scores = ScoreRecord.objects.filter(patient=patient, session__isnull=True)
-    scores = scores.order_by("-day", "-created")
+    scores = scores.order_by("-day", "-created").only(
+        "created", "day", "instrument", "value", "source"
+    )
     messages = Message.objects.filter(patient=patient).order_by("-created", "-id")
+    messages = messages.only("created", "from_patient", "body")
     kinds = [intakes, plans, sessions, scores, messages]
     first, *others = (records.order_by().values("pk") for records in kinds)
     total = first.union(*others, all=True).count()  # one query, however many kinds
