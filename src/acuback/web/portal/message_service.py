@@ -90,8 +90,7 @@ def mark_read_by_patient(
     patient: Patient, user: User, shown: Iterable[int], now: datetime | None = None
 ) -> int:
     """The patient has seen these of the clinic's messages: they count as read."""
-    unread = Message.objects.filter(patient=patient, from_patient=False, read_at__isnull=True)
-    return unread.filter(pk__in=list(shown)).update(read_at=now or timezone.now(), read_by=user)
+    return _mark_read(patient, user, shown, now, from_patient=False)
 
 
 def mark_read_by_clinic(
@@ -99,8 +98,17 @@ def mark_read_by_clinic(
 ) -> int:
     """A practitioner or admin has seen these of the patient's messages; one written while
     the page was drawn stays unread until a page shows it."""
-    unread = Message.objects.filter(patient=patient, from_patient=True, read_at__isnull=True)
-    return unread.filter(pk__in=list(shown)).update(read_at=now or timezone.now(), read_by=user)
+    return _mark_read(patient, user, shown, now, from_patient=True)
+
+
+def _mark_read(
+    patient: Patient, user: User, shown: Iterable[int], now: datetime | None, *, from_patient: bool
+) -> int:
+    """Of the messages shown, those the other side wrote and nobody had read: read now."""
+    unread = Message.objects.filter(
+        patient=patient, from_patient=from_patient, read_at__isnull=True, pk__in=list(shown)
+    )
+    return unread.update(read_at=now or timezone.now(), read_by=user)
 
 
 @dataclass(frozen=True)
