@@ -295,12 +295,15 @@ class _Triggered(NamedTuple):
     """One contraindication as these findings (and their places) trigger it, with what it
     excludes, so that merging it into an intake's exclusions reads nothing else."""
 
-    reason: Reason
     restrictions: tuple[Restriction, ...]
     class_index: int  # its class's position in ContraindicationClass
     whole_treatment: bool
-    excludes: _Excludes
+    excludes: _Excludes  # with its reason
     own: _Own  # its exclusions, were it the only reason
+
+    @property
+    def reason(self) -> Reason:
+        return self.excludes.reason
 
 
 def _triggered(
@@ -328,7 +331,6 @@ def _triggered(
         "both",
     )
     return _Triggered(
-        reason,
         tuple(
             Restriction(
                 method=rm.method,
