@@ -23,6 +23,7 @@ from engine import random_intake
 from acuback.clinical.base import InputError
 from acuback.clinical.course_plan import course_plan
 from acuback.clinical.intake import read_intake
+from acuback.clinical.prepared import prepare
 from acuback.clinical.screening import screen
 from acuback.knowledge.loader import KnowledgeBase, knowledge_base
 
@@ -59,8 +60,15 @@ def varied(n: int, rng: random.Random, kb: KnowledgeBase) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--intakes", type=int, default=9000)
+    parser.add_argument(
+        "--prepared",
+        action="store_true",
+        help="make the engine's indexes first, as a server worker does: the digest is the same",
+    )
     args = parser.parse_args()
     kb = knowledge_base()
+    if args.prepared:
+        prepare(kb)
     rng = random.Random(7)
     digest = hashlib.sha256()
     refused = planned = 0

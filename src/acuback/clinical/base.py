@@ -8,11 +8,14 @@ back, so views and templates never pick dicts apart.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Hashable
 from datetime import date
 from typing import Annotated, Any, TypeVar, TypeVarTuple
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from acuback.knowledge.loader import Remembered
 
 
 class InputError(ValueError):
@@ -68,9 +71,7 @@ Ts = TypeVarTuple("Ts")
 DERIVED_LIMIT = 8_192
 
 
-def derived(
-    store: dict[Hashable, Any], key: Hashable, work_out: Callable[[*Ts], T], *args: *Ts
-) -> T:
+def derived(store: Remembered, key: Hashable, work_out: Callable[[*Ts], T], *args: *Ts) -> T:
     """`work_out(*args)`, remembered under `key` in a knowledge base's store.
 
     Only for values that follow from the key and the knowledge base alone and are frozen,
@@ -84,7 +85,9 @@ def derived(
         pass
     value = work_out(*args)
     if len(store) >= DERIVED_LIMIT:
+        kept = dict(itertools.islice(store.items(), store.kept))
         store.clear()
+        store.update(kept)
     store[key] = value
     return value
 

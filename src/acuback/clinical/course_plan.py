@@ -433,3 +433,24 @@ def _dated(days: _Block, start: dt.date) -> tuple[tuple[PlannedSession, ...], tu
         for reason, after in days.reviews
     )
     return sessions, reviews
+
+
+def prepare(kb: KnowledgeBase) -> None:
+    """Rank, before any intake, the points of each role for each condition on its own,
+    with and without leg pain, and make each ranked point's entry on every side it can
+    keep; a plan for two conditions ranks them when first met. Made through the same
+    look-ups a plan makes, so a prepared store answers as an empty one would."""
+    store = kb.index.derived
+    for condition in kb.conditions:
+        wanted = (condition,)
+        for role in ROLE_LIMITS:
+            for leg_pain in (False, True):
+                ranking = ("ranked", role, wanted, leg_pain)
+                ranked_here = derived(store, ranking, _ranked_once, role, wanted, leg_pain, kb)
+                for point, matched in ranked_here:
+                    sides: tuple[Laterality, ...] = (
+                        ("midline",) if point.on_midline else ("bilateral", "left", "right")
+                    )
+                    for side in sides:
+                        key = ("planned point", point.code, role, side, matched)
+                        derived(store, key, _planned_point, point, role, side, matched, kb)

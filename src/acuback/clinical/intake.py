@@ -159,11 +159,11 @@ def _check_local_findings(intake: Intake, kb: KnowledgeBase) -> None:
 def startback_score(answers: Mapping[str, int], kb: KnowledgeBase) -> scoring.StartBack:
     """`scoring.startback`, worked out once per distinct answer set.
 
-    Only answer sets that scored are remembered, and the key holds every item's answer and
-    how many were given, so a set seen before is known to be complete; any other raises
-    ScoringError naming the item, as `scoring.startback` does.
+    Only answer sets that scored are remembered, and the key holds every answer given,
+    so a set seen before is known to be complete; any other raises ScoringError naming
+    the item, as `scoring.startback` does.
     """
-    key = ("startback answers", len(answers), *map(answers.get, scoring.STARTBACK_ITEMS))
+    key = ("startback answers", tuple(answers.items()))
     return derived(kb.index.derived, key, scoring.startback, answers)
 
 

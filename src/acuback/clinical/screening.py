@@ -8,6 +8,7 @@ practitioner can see why and check where the rule came from.
 from __future__ import annotations
 
 import itertools
+import typing
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -18,6 +19,7 @@ from acuback.clinical.base import Result, derived, spoken
 from acuback.clinical.intake import Intake, LocalFinding, Side, startback_score
 from acuback.knowledge.loader import KnowledgeBase
 from acuback.knowledge.schema import (
+    LOCAL_FINDING_KINDS,
     Contraindication,
     ContraindicationClass,
     Entry,
@@ -662,3 +664,42 @@ def _guardian_needed(kb: KnowledgeBase) -> Reason:
         "guardian's consent before any plan.",
         sources=tuple(paediatric.sources),
     )
+
+
+# A contraindication triggered by more of its findings at once is made when first met.
+PREPARED_TRIGGERS = 2
+
+
+def prepare(kb: KnowledgeBase) -> None:
+    """Work out, before any intake, the parts of a screening that follow from the knowledge
+    base alone: the red flags each age raises, each red flag's reason on its own, each
+    contraindication's reason and exclusions for one or two of its findings, each skin or
+    limb finding's in every region and on every side, and each STarT Back result.
+
+    They are made through the same look-ups an intake makes, under the same keys, so a
+    prepared store answers exactly as an empty one would.
+    """
+    store = kb.index.derived
+    for age in range(0, 121):
+        derived(store, ("age flags", age), _age_flags, age, kb)
+    for flag in kb.red_flags:
+        _red_flag_reasons(frozenset([flag]), frozenset(), kb)
+    for ci in kb.contraindications.values():
+        findings = list(dict.fromkeys(ci.triggered_by))
+        for size in range(1, min(len(findings), PREPARED_TRIGGERS) + 1):
+            for found in itertools.combinations(findings, size):
+                triggers = tuple([(f, ()) for f in ci.triggered_by if f in found])
+                derived(store, ("triggered", ci.code, triggers), _triggered, ci, triggers, kb)
+    for code, finding in kb.findings.items():
+        if finding.kind not in LOCAL_FINDING_KINDS:
+            continue
+        for region in kb.regions:
+            for side in typing.get_args(Side):
+                local = LocalFinding(finding=code, region=region, side=side)
+                key = ("local finding", code, region, side)
+                derived(store, key, _local_reason, local, kb)
+    derived(store, ("upper abdomen",), _upper_abdomen_reason, kb)
+    derived(store, ("guardian",), _guardian_needed, kb)
+    for answers in itertools.product((0, 1), repeat=len(scoring.STARTBACK_ITEMS)):
+        score = scoring.startback(dict(zip(scoring.STARTBACK_ITEMS, answers, strict=True)))
+        derived(store, ("startback", score), _startback, score, kb)

@@ -93,7 +93,17 @@ class KnowledgeIndex:
     # What the engine works out from these entries alone (the exclusions a set of
     # findings brings, a point's reason in a role): the same combination is worked out
     # once per loaded knowledge base. See `acuback.clinical.base.derived`.
-    derived: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    derived: Remembered = field(default_factory=lambda: Remembered(), compare=False, repr=False)
+
+
+class Remembered(dict[Hashable, Any]):
+    """The engine's store of what it worked out from one knowledge base.
+
+    Its first `kept` entries were made ahead, when the engine prepared the knowledge base
+    (`acuback.clinical.prepare`), and stay when the store starts afresh.
+    """
+
+    kept = 0
 
 
 def _grouped(pairs: Iterator[tuple[Any, Any]]) -> dict[Any, tuple[Any, ...]]:
