@@ -115,6 +115,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # `{% url %}` working out a record's link once per kind of link (acuback.web.links).
+            "builtins": ["acuback.web.links"],
         },
     },
 ]
