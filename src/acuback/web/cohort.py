@@ -34,6 +34,7 @@ from acuback.clinical.screening import Screening, screen
 from acuback.knowledge.loader import KnowledgeBase, knowledge_base
 from acuback.web.appointments import service as book
 from acuback.web.appointments.models import Appointment, Kind, Status
+from acuback.web.care.courses import mark_active
 from acuback.web.care.models import (
     AdverseEvent,
     Decision,
@@ -604,8 +605,10 @@ def _batch(
     AdverseEvent.objects.bulk_create(adverse)
     booked = [a for a in appointments if a is not None]
     Appointment.objects.bulk_create(booked)
-    # bulk_create sends no signals: the outcomes report's judgements of these courses.
+    # bulk_create sends no signals: the outcomes report's judgements of these courses, and
+    # which of them are still in hand.
     refresh_outcomes(plan.pk for plan in plans)
+    mark_active(PlanRecord.objects.filter(patient_id__in={plan.patient_id for plan in plans}))
     counts.scores += len(scores)
     counts.adverse_events += len(adverse)
     counts.appointments += len(booked)

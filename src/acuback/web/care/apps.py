@@ -1,7 +1,34 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
 
 
 class CareConfig(AppConfig):
     name = "acuback.web.care"
     label = "care"
     verbose_name = "Care pathway"
+
+    def ready(self) -> None:
+        from acuback.web.care.models import PlanRecord, SessionRecord
+
+        for model in (PlanRecord, SessionRecord):
+            post_save.connect(_course_written, sender=model, dispatch_uid=f"active-{model}")
+            post_delete.connect(_course_written, sender=model, dispatch_uid=f"active-d-{model}")
+
+
+def _course_written(sender: type, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    from acuback.web.care.courses import mark_active
+    from acuback.web.care.models import PlanRecord, SessionRecord
+
+    if raw:  # a restore sets every course afterwards (acuback.web.backup)
+        return
+    if kwargs.get("signal") is post_delete:
+        origin = kwargs.get("origin")
+        origin_model = origin.model if isinstance(origin, QuerySet) else type(origin)
+        if origin_model is not sender:
+            return  # deleted with its patient: its courses go with it
+    elif sender is SessionRecord and not kwargs.get("created"):
+        return  # a chart saved again charts no more sessions
+    mark_active(PlanRecord.objects.filter(patient_id=instance.patient_id))

@@ -104,8 +104,17 @@ class Decision(ClinicRecord):
 
 
 SUMMARY_FIELDS = (
-    "began", "review_opens", "review_closes", "condition", "startback_risk", "planned_sessions"
+    "began", "review_opens", "review_closes", "condition", "startback_risk", "planned_sessions",
+    "reviews",
 )  # fmt: skip
+
+
+def review_dates(course_json: dict[str, Any]) -> list[dict[str, str]]:
+    """A stored course's reviews as the Today page reads them: label and ISO date."""
+    return [
+        {"label": review["label"], "date": review["date"]}
+        for review in course_json.get("reviews") or ()
+    ]
 
 
 class PlanRecord(ClinicRecord):
@@ -120,14 +129,26 @@ class PlanRecord(ClinicRecord):
     condition = models.CharField(max_length=60, blank=True, editable=False)
     startback_risk = models.CharField(max_length=10, blank=True, editable=False)
     planned_sessions = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The course's reviews, label and date each: the Today page's review list reads them
+    # for every course in hand, the course itself for none.
+    reviews = models.JSONField(default=list, editable=False)
+    # The patient's newest plan, with a planned session still to chart: set by
+    # acuback.web.care.courses whenever a plan or a session is written.
+    active = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created"]
         # The outcomes report: a clinic's courses started in a period. Today: a
-        # practitioner's own courses, without reading the whole clinic's.
+        # practitioner's own courses, without reading the whole clinic's; and the courses
+        # in hand, without reading every finished one.
         indexes = [
             models.Index(fields=["clinic", "start"], name="plan_clinic_start"),
             models.Index(fields=["clinic", "created_by"], name="plan_clinic_author"),
+            models.Index(
+                fields=["clinic", "created_by"],
+                condition=models.Q(active=True),
+                name="plan_active",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -152,6 +173,7 @@ class PlanRecord(ClinicRecord):
         startback = self.intake.screening_json.get("startback") or {}
         self.startback_risk = startback.get("risk", "")
         self.planned_sessions = len(self.course_json.get("sessions") or ())
+        self.reviews = review_dates(self.course_json)
 
     @cached_property
     def course(self) -> CoursePlan:

@@ -24,7 +24,6 @@ The rules, in the words the page uses:
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -44,7 +43,6 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -127,10 +125,11 @@ def listed(rows: Sequence[T], number: int = 1, size: int | None = None) -> Liste
 class Course:
     """An active course, as the review and appointment lists weigh it: a row, not a plan."""
 
-    pk: int
+    pk: int  # the plan's
+    patient_id: int
     family_name: str
     given_name: str
-    reviews: list[dict[str, str]]  # CoursePlan.reviews as stored: label and ISO date each
+    reviews: list[dict[str, str]]  # PlanRecord.reviews: label and ISO date each
     last_score: date | None  # the clinic's latest score of the patient
     booked_ahead: bool
     charted: int
@@ -142,7 +141,6 @@ class ReviewDue:
     course: Course
     label: str
     day: date
-    plan: PlanRecord | None = None  # read for the rows shown
 
 
 @dataclass(frozen=True)
@@ -156,7 +154,6 @@ class ApprovalAwaited:
 @dataclass(frozen=True)
 class NoNextAppointment:
     course: Course
-    plan: PlanRecord | None = None  # read for the rows shown
 
     @property
     def charted(self) -> int:
@@ -223,12 +220,8 @@ def today_for(
     )
     if clinical:
         courses = active_courses(clinic, who, now)
-        due = listed(reviews_due(courses, day), pages.get("reviews", 1))
-        no_next = listed(without_next_appointment(courses), pages.get("no-next", 1))
-        # Only the plans on the page are read whole.
-        plans = _plans_shown([r.course for r in due] + [n.course for n in no_next])
-        page.reviews_due = _with_plans(due, plans)
-        page.no_next = _with_plans(no_next, plans)
+        page.reviews_due = listed(reviews_due(courses, day), pages.get("reviews", 1))
+        page.no_next = listed(without_next_appointment(courses), pages.get("no-next", 1))
         page.adverse_events = listed(adverse_events(clinic, who, now), pages.get("adverse", 1))
         page.approvals = listed(approvals_awaited(clinic, who), pages.get("approvals", 1))
         page.unread_messages = listed(
@@ -278,31 +271,27 @@ def _booked() -> QuerySet[Appointment]:
 def active_courses(clinic: Clinic, who: User | None, now: datetime) -> list[Course]:
     """Each patient's newest plan, while some planned session is still to be charted.
 
-    Filtered in the database, without reading the courses: a clinic's history of finished
-    courses grows every year, the courses in hand do not. Each is read as a row with what
-    the review and appointment lists ask of it, in patient order; a clinic group's run to
-    thousands, and only those a page shows are read as plans (`_plans_shown`).
+    Read by the plans' `active` column (acuback.web.care.courses), without the courses: a
+    clinic's history of finished courses grows every year, the courses in hand do not.
+    Each is a row with what the review and appointment lists show of it, in patient order.
     """
-    plans = _newest_unfinished_plans().filter(clinic=clinic)
+    plans = _active_plans().filter(clinic=clinic)
     if who is not None:
         plans = plans.filter(created_by=who)
     rows = plans.values_list(  # type: ignore[misc]  # names the prebuilt query annotates
-        "pk", "patient__family_name", "patient__given_name", "reviews", "last_score",
-        "last_booked", "charted", "planned_sessions",
+        "pk", "patient_id", "patient__family_name", "patient__given_name", "reviews",
+        "last_score", "last_booked", "charted", "planned_sessions",
     )  # fmt: skip
     courses = [
-        Course(pk, family, given, reviews or [], last_score, last is not None and last > now,
-               charted, planned)
-        for pk, family, given, reviews, last_score, last, charted, planned in rows
+        Course(pk, patient, family, given, reviews or [], last_score,
+               last is not None and last > now, charted, planned)
+        for pk, patient, family, given, reviews, last_score, last, charted, planned in rows
     ]  # fmt: skip
     return sorted(courses, key=lambda c: (c.family_name, c.given_name, c.pk))
 
 
 @prebuilt
-def _newest_unfinished_plans() -> QuerySet[PlanRecord]:
-    newer = PlanRecord.objects.filter(patient=OuterRef("patient")).filter(
-        Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"), id__gt=OuterRef("id"))
-    )
+def _active_plans() -> QuerySet[PlanRecord]:
     charted = SessionRecord.objects.filter(plan=OuterRef("pk")).order_by().values("plan")
     # The patient's own diary entries never count as a review's score.
     last_score = (
@@ -316,18 +305,18 @@ def _newest_unfinished_plans() -> QuerySet[PlanRecord]:
         .order_by("-starts_at")
         .values("starts_at")[:1]
     )
+    # In patient order, by the caller: the plans' own order is not asked of the database.
     return (
-        PlanRecord.objects.exclude(Exists(newer))
+        PlanRecord.objects.filter(active=True)
+        .order_by()
         .annotate(
             charted=Coalesce(
                 Subquery(charted.annotate(n=Count("id")).values("n"), output_field=IntegerField()),
                 0,
             ),
-            reviews=KeyTransform("reviews", "course_json"),
             last_score=Subquery(last_score),
             last_booked=Subquery(last_booked),
         )
-        .filter(charted__lt=F("planned_sessions"))
     )
 
 
@@ -433,28 +422,3 @@ def _newest_held_intakes() -> QuerySet[IntakeRecord]:
 
 def without_next_appointment(courses: list[Course]) -> list[NoNextAppointment]:
     return [NoNextAppointment(course) for course in courses if not course.booked_ahead]
-
-
-def _plans_shown(courses: list[Course]) -> dict[int, PlanRecord]:
-    """The plans of the courses a page shows, with their patients, in one read."""
-    if not courses:
-        return {}
-    shown = (
-        PlanRecord.objects.filter(pk__in={c.pk for c in courses})
-        .select_related("patient")
-        .defer("course_json", *unlisted_patient_fields())
-    )
-    return {plan.pk: plan for plan in shown}
-
-
-ShownT = TypeVar("ShownT", ReviewDue, NoNextAppointment)
-
-
-def _with_plans(page: Listed[ShownT], plans: dict[int, PlanRecord]) -> Listed[ShownT]:
-    # A plan deleted since its course was weighed is left out rather than failing the page.
-    rows = [
-        dataclasses.replace(row, plan=plans[row.course.pk])
-        for row in page.rows
-        if row.course.pk in plans
-    ]
-    return dataclasses.replace(page, rows=rows)
