@@ -44,9 +44,13 @@ class Result(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# English month names whatever the server's locale (strftime's %b follows LC_TIME).
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def spoken(day: date) -> str:
     """A date as every page and message shows it: 2 Jan 2026."""
-    return f"{day.day} {day:%b %Y}"
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def _iso_date(value: Any) -> Any:

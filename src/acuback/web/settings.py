@@ -115,8 +115,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            # `{% url %}` working out a record's link once per kind of link (acuback.web.links).
-            "builtins": ["acuback.web.links"],
+            # `{% url %}` working out a record's link once per kind of link, and `|spoken`
+            # dates (acuback.web.links, acuback.web.dates).
+            "builtins": ["acuback.web.links", "acuback.web.dates"],
         },
     },
 ]
