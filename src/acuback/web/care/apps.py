@@ -22,7 +22,7 @@ def _course_written(sender: type, instance: Any, raw: bool = False, **kwargs: An
     from acuback.web.care.courses import mark_active
     from acuback.web.care.models import PlanRecord, SessionRecord
 
-    if raw:  # a restore sets every course afterwards (acuback.web.backup)
+    if raw:  # a restore brings the column back as it was saved, at the same migrations
         return
     if kwargs.get("signal") is post_delete:
         origin = kwargs.get("origin")

@@ -5,8 +5,9 @@ Kept as a column (`PlanRecord.active`), so that the Today page reads a practitio
 courses in hand, not every plan they ever made: the history of finished courses grows
 every year, the courses in hand do not. The column is set again whenever a plan is
 written or deleted or a session is added or deleted, by any path (the signals in apps.py:
-forms, the API, FHIR, the portal and the admin all write these rows), and for whole
-clinics after a bulk write (the demo cohort) or a restore.
+forms, the API, FHIR, the portal and the admin all write these rows), and by the writers
+that send no signals: the demo cohort's bulk inserts and migration 0008. A restore needs
+nothing: backups are restored at the migrations they were made at, the column with them.
 """
 
 from __future__ import annotations
