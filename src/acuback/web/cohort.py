@@ -396,8 +396,12 @@ def generate_cohort(
             progress(size)
     # A bulk load leaves the planner's statistics behind until autovacuum comes round; until
     # then PostgreSQL may walk a whole table in key order for one row of a unique column.
+    # The rows each batch updated after inserting them (sessions' pain, plans' `active`) are
+    # dead copies until then, too: PostgreSQL vacuums them here (SQLite updates in place),
+    # unless a caller's transaction is open, where VACUUM cannot run.
+    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
     return counts
 
 
