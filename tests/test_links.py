@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.template import engines
+from django.test import override_settings
 from django.urls import NoReverseMatch, get_resolver, reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -82,3 +83,10 @@ def test_a_path_is_worked_out_once_per_name() -> None:
 def test_the_tag_replaces_djangos_everywhere_without_a_load() -> None:
     template = engines["django"].from_string("{% url 'patient-detail' 1 %}")
     assert isinstance(template.template.nodelist[0], links.LinkNode)
+
+
+def test_a_link_follows_a_swapped_url_conf() -> None:
+    assert render("{% url 'patient-detail' 3 %}") == "/patients/3/"  # remembered as it is
+    with override_settings(ROOT_URLCONF="tests.prefixed_urls"):
+        assert render("{% url 'patient-detail' 3 %}") == "/clinic/patients/3/"
+    assert render("{% url 'patient-detail' 4 %}") == "/patients/4/"

@@ -65,6 +65,16 @@ class KnowledgeError(Exception):
         super().__init__(f"{len(problems)} problem(s) in the knowledge base:\n{shown}{more}")
 
 
+class Remembered(dict[Hashable, Any]):
+    """The engine's store of what it worked out from one knowledge base.
+
+    Its first `kept` entries were made ahead, when the engine prepared the knowledge base
+    (`acuback.clinical.prepared`), and stay when the store starts afresh.
+    """
+
+    kept = 0
+
+
 @dataclass(frozen=True)
 class KnowledgeIndex:
     """Look-ups the engine makes for every intake, built once instead of walked each time.
@@ -93,17 +103,7 @@ class KnowledgeIndex:
     # What the engine works out from these entries alone (the exclusions a set of
     # findings brings, a point's reason in a role): the same combination is worked out
     # once per loaded knowledge base. See `acuback.clinical.base.derived`.
-    derived: Remembered = field(default_factory=lambda: Remembered(), compare=False, repr=False)
-
-
-class Remembered(dict[Hashable, Any]):
-    """The engine's store of what it worked out from one knowledge base.
-
-    Its first `kept` entries were made ahead, when the engine prepared the knowledge base
-    (`acuback.clinical.prepare`), and stay when the store starts afresh.
-    """
-
-    kept = 0
+    derived: Remembered = field(default_factory=Remembered, compare=False, repr=False)
 
 
 def _grouped(pairs: Iterator[tuple[Any, Any]]) -> dict[Any, tuple[Any, ...]]:

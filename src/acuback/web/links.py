@@ -17,6 +17,7 @@ import functools
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.template import defaulttags
 from django.template.base import Parser, Token
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
@@ -45,7 +46,9 @@ class LinkNode(defaulttags.URLNode):
             and ":" not in view_name
             and all(type(arg) is int and arg >= 0 for arg in args)
         ):
-            pieces = _pieces(view_name, len(args), get_urlconf(), get_script_prefix())
+            # The URL conf in the key: a test or a bench may swap the project's for another.
+            urlconf = get_urlconf() or settings.ROOT_URLCONF
+            pieces = _pieces(view_name, len(args), urlconf, get_script_prefix())
         if pieces is None:
             return str(super().render(context))
         link = pieces[0] + "".join(
