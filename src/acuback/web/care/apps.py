@@ -1,8 +1,9 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
+
+from acuback.web.cascade import deleted_with_another
 
 
 class CareConfig(AppConfig):
@@ -25,9 +26,7 @@ def _course_written(sender: type, instance: Any, raw: bool = False, **kwargs: An
     if raw:  # a restore brings the column back as it was saved, at the same migrations
         return
     if kwargs.get("signal") is post_delete:
-        origin = kwargs.get("origin")
-        origin_model = origin.model if isinstance(origin, QuerySet) else type(origin)
-        if origin_model is not sender:
+        if deleted_with_another(sender, kwargs.get("origin")):
             return  # deleted with its patient: its courses go with it
     elif sender is SessionRecord and not kwargs.get("created"):
         return  # a chart saved again charts no more sessions

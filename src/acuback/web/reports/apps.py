@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
+
+from acuback.web.cascade import deleted_with_another
 
 
 class ReportsConfig(AppConfig):
@@ -28,11 +29,8 @@ def _course_written(sender: type, instance: Any, raw: bool = False, **kwargs: An
 
     if raw:  # loaddata: the backup carries the judgements as they were
         return
-    if kwargs.get("signal") is post_delete:
-        origin = kwargs.get("origin")
-        origin_model = origin.model if isinstance(origin, QuerySet) else type(origin)
-        if origin_model is not sender:
-            return  # deleted with its patient or plan: the outcome goes with the plan
+    if kwargs.get("signal") is post_delete and deleted_with_another(sender, kwargs.get("origin")):
+        return  # deleted with its patient or plan: the outcome goes with the plan
     if isinstance(instance, PlanRecord):
         if kwargs.get("signal") is not post_delete:
             refresh_outcomes([instance.pk])
