@@ -8,11 +8,10 @@ practitioner can see why and check where the rule came from.
 from __future__ import annotations
 
 import itertools
-import typing
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, get_args
 
 from acuback.clinical import codes, scoring
 from acuback.clinical.base import Result, derived, spoken
@@ -694,7 +693,7 @@ def prepare(kb: KnowledgeBase) -> None:
         if finding.kind not in LOCAL_FINDING_KINDS:
             continue
         for region in kb.regions:
-            for side in typing.get_args(Side):
+            for side in get_args(Side):
                 local = LocalFinding(finding=code, region=region, side=side)
                 key = ("local finding", code, region, side)
                 derived(store, key, _local_reason, local, kb)
