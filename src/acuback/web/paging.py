@@ -18,6 +18,12 @@ def page_count(total: int, size: int) -> int:
     return max(1, -(-total // size))
 
 
+def shown_page(asked: int, total: int, size: int) -> int:
+    """The page to show when page `asked` is wanted: past the end, the last; before the
+    start, the first."""
+    return min(max(1, asked), page_count(total, size))
+
+
 @dataclass(frozen=True)
 class Page:
     """Page `number` of a list of `total` rows shown `size` at a time."""

@@ -34,7 +34,7 @@ from acuback.web.care.models import (
 from acuback.web.care.service import CourseScores
 from acuback.web.care.svg import ChartSeries, MarkedPoint, body_map, outcome_chart
 from acuback.web.clinics.models import Patient
-from acuback.web.paging import Page, page_count
+from acuback.web.paging import Page, shown_page
 
 SIDE_LABELS = {
     "bilateral": "both sides",
@@ -204,7 +204,7 @@ def timeline(patient: Patient, page: int = 1, size: int = TIMELINE_PAGE) -> Time
     kinds = [intakes, plans, sessions, scores, messages]
     first, *others = (records.order_by().values("pk") for records in kinds)
     total = first.union(*others, all=True).count()  # one query, however many kinds
-    page = min(page, page_count(total, size))
+    page = shown_page(page, total, size)
     wanted = page * size
     entries = [
         *(_intake_entry(r) for r in intakes[:wanted]),

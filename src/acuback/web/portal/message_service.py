@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from acuback.web.care.models import Message
 from acuback.web.clinics.models import Clinic, Patient
-from acuback.web.paging import Page, page_count
+from acuback.web.paging import Page, shown_page
 from acuback.web.portal.models import PatientAccount
 
 MAX_LENGTH = 4000
@@ -59,7 +59,7 @@ def conversation(patient: Patient, number: int = 1, size: int | None = None) -> 
     size = size or THREAD_PAGE
     mine = Message.objects.filter(patient=patient)
     total = mine.count()
-    number = min(number, page_count(total, size))
+    number = shown_page(number, total, size)
     newest_first = mine.order_by("-created", "-id")[(number - 1) * size : number * size]
     messages = list(reversed(newest_first))
     return ThreadPage(number=number, total=total, size=size, messages=messages)

@@ -65,7 +65,7 @@ from acuback.web.care.models import (
 from acuback.web.checkins import service as checkins
 from acuback.web.clinics.models import Clinic, Membership, Patient, Role
 from acuback.web.clinics.service import unlisted_patient_fields
-from acuback.web.paging import Page, page_count
+from acuback.web.paging import Page, shown_page
 from acuback.web.portal import message_service as conversations
 from acuback.web.prebuilt import prebuilt
 from acuback.web.reminders import service as reminders
@@ -116,7 +116,7 @@ class Listed(Page, Generic[T]):
 def listed(rows: Sequence[T], number: int = 1, size: int | None = None) -> Listed[T]:
     """The page `number` of `rows` (a page past the end is the last one)."""
     size = size or LIST_SIZE
-    number = min(max(1, number), page_count(len(rows), size))
+    number = shown_page(number, len(rows), size)
     shown = list(rows[(number - 1) * size : number * size])
     return Listed(number=number, total=len(rows), size=size, rows=shown)
 
