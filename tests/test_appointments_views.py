@@ -110,6 +110,7 @@ def test_the_day_and_week_show_times_patient_type_status_and_travel(
         assert "09:30–10:00" in text and "Travel there" in text
         assert "10:45–11:00" in text and "Travel back" in text
         assert f'data-appointment="{visit.pk}"' in text
+        assert f'href="{reverse("appointment-detail", args=[visit.pk])}"' in text, name
         assert "home_visit" not in text.replace("status-", "")  # no internal codes on screen
     whole = client.get(reverse("appointment-day"), {"day": day.isoformat()})
     assert "alice" in whole.content.decode() and "dora" in whole.content.decode()

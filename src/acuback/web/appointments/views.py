@@ -140,8 +140,6 @@ def week_view(request: HttpRequest, membership: Membership) -> HttpResponse:
         context["clinic_days"] = presenters.clinic_week(monday, practitioners, list(rows))
     else:
         context["days"] = presenters.week_days(monday, list(found))
-        # Each entry's link is this prefix and its number: one reverse() for the week.
-        context["detail_prefix"] = reverse("appointment-detail", args=[0]).removesuffix("0/")
     return render(request, "appointments/week.html", context)
 
 

@@ -358,8 +358,6 @@ def _plan_page(
             "restrictions": permission.screening.restricted_methods if permission.screening else (),
             "body_map": presenters.plan_body_map(plan),
             "schedule": presenters.schedule(plan),
-            # Each charted session's link is this prefix and its number: one reverse().
-            "session_prefix": reverse("session-detail", args=[0]).removesuffix("0/"),
             "next_number": service.next_session_number(plan),
             "session_form": session_form or forms.SessionStartForm(initial={"day": today}),
             "session_problem": session_problem or " ".join(permission.blockers),
