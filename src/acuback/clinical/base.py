@@ -69,9 +69,10 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
 
-# Entries kept before the store starts afresh. Most are parts shared by many answers (a
-# reason, an exclusion); 20,000 random intakes made 14,049 at about 2.1 KB each, so this
-# bounds a process's store near 17 MB. A clinic meets far fewer combinations.
+# Entries worked out for intakes, beyond those prepared at load, before the store starts
+# afresh. Most are parts shared by many answers (a reason, an exclusion); 20,000 random
+# intakes made 14,049 at about 2.1 KB each, so this bounds them near 17 MB a process. A
+# clinic meets far fewer combinations.
 DERIVED_LIMIT = 8_192
 
 
@@ -88,7 +89,7 @@ def derived(store: Remembered, key: Hashable, work_out: Callable[[*Ts], T], *arg
     except KeyError:
         pass
     value = work_out(*args)
-    if len(store) >= DERIVED_LIMIT:
+    if len(store) >= store.kept + DERIVED_LIMIT:
         kept = dict(itertools.islice(store.items(), store.kept))
         store.clear()
         store.update(kept)

@@ -8,6 +8,7 @@ contraindication removes, on one side or both, is still listed, struck out, with
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Literal, NamedTuple
@@ -435,22 +436,27 @@ def _dated(days: _Block, start: dt.date) -> tuple[tuple[PlannedSession, ...], tu
     return sessions, reviews
 
 
+# Plans name one condition, or two (a spasm beside acute low back pain, sciatica beside
+# persistent pain); a ranking for more is made when first met.
+PREPARED_CONDITIONS = 2
+
+
 def prepare(kb: KnowledgeBase) -> None:
-    """Rank, before any intake, the points of each role for each condition on its own,
-    with and without leg pain, and make each ranked point's entry on every side it can
-    keep; a plan for two conditions ranks them when first met. Made through the same
-    look-ups a plan makes, so a prepared store answers as an empty one would."""
+    """Rank, before any intake, the points of each role for each condition on its own and
+    each pair in either order, with and without leg pain, and make each ranked point's
+    entry on every side it can keep. Made through the same look-ups a plan makes, so a
+    prepared store answers as an empty one would."""
     store = kb.index.derived
-    for condition in kb.conditions:
-        wanted = (condition,)
-        for role in ROLE_LIMITS:
-            for leg_pain in (False, True):
-                ranking = ("ranked", role, wanted, leg_pain)
-                ranked_here = derived(store, ranking, _ranked_once, role, wanted, leg_pain, kb)
-                for point, matched in ranked_here:
-                    sides: tuple[Laterality, ...] = (
-                        ("midline",) if point.on_midline else ("bilateral", "left", "right")
-                    )
-                    for side in sides:
-                        key = ("planned point", point.code, role, side, matched)
-                        derived(store, key, _planned_point, point, role, side, matched, kb)
+    for size in range(1, PREPARED_CONDITIONS + 1):
+        for wanted in itertools.permutations(kb.conditions, size):
+            for role in ROLE_LIMITS:
+                for leg_pain in (False, True):
+                    ranking = ("ranked", role, wanted, leg_pain)
+                    ranked_here = derived(store, ranking, _ranked_once, role, wanted, leg_pain, kb)
+                    for point, matched in ranked_here:
+                        sides: tuple[Laterality, ...] = (
+                            ("midline",) if point.on_midline else ("bilateral", "left", "right")
+                        )
+                        for side in sides:
+                            key = ("planned point", point.code, role, side, matched)
+                            derived(store, key, _planned_point, point, role, side, matched, kb)

@@ -673,7 +673,8 @@ def prepare(kb: KnowledgeBase) -> None:
     """Work out, before any intake, the parts of a screening that follow from the knowledge
     base alone: the red flags each age raises, each red flag's reason on its own, each
     contraindication's reason and exclusions for one or two of its findings, each skin or
-    limb finding's in every region and on every side, and each STarT Back result.
+    limb finding's in every region and on every side, and each complete STarT Back answer
+    set's score and result.
 
     They are made through the same look-ups an intake makes, under the same keys, so a
     prepared store answers exactly as an empty one would.
@@ -699,6 +700,7 @@ def prepare(kb: KnowledgeBase) -> None:
                 derived(store, key, _local_reason, local, kb)
     derived(store, ("upper abdomen",), _upper_abdomen_reason, kb)
     derived(store, ("guardian",), _guardian_needed, kb)
+    # Every complete answer set in the questionnaire's order (as the forms send it).
     for answers in itertools.product((0, 1), repeat=len(scoring.STARTBACK_ITEMS)):
-        score = scoring.startback(dict(zip(scoring.STARTBACK_ITEMS, answers, strict=True)))
+        score = startback_score(dict(zip(scoring.STARTBACK_ITEMS, answers, strict=True)), kb)
         derived(store, ("startback", score), _startback, score, kb)
