@@ -9,6 +9,7 @@ the time that takes is printed apart and is not in the throughput.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -73,6 +74,7 @@ def main() -> None:
     kb = knowledge_base()
     loaded = time.perf_counter() - began
     prepare(kb)  # as a server worker does when it starts (acuback.web.wsgi)
+    gc.freeze()  # as the worker does then
     prepared = time.perf_counter() - began - loaded
     print(
         f"knowledge base loaded in {loaded * 1000:.0f} ms, the engine's indexes made in "

@@ -119,3 +119,26 @@ def test_the_var_folder_and_the_database_file_are_for_the_owner_only(
     for extra in ("acuback.sqlite3-wal", "acuback.sqlite3-shm", "secret_key"):
         if (var / extra).exists():
             assert stat.S_IMODE((var / extra).stat().st_mode) == 0o600, extra
+
+
+def test_a_worker_starts_with_the_engine_prepared_and_out_of_the_collectors_way(
+    fresh_install: dict[str, str],
+) -> None:
+    # What a gunicorn worker runs as it starts: the indexes are made, and all that was
+    # loaded is frozen, so later collections do not walk it.
+    probe = (
+        "import gc; from acuback.web import wsgi; "
+        "from acuback.knowledge.loader import knowledge_base; "
+        "print(knowledge_base().index.derived.kept, gc.get_freeze_count())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=fresh_install,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    kept, frozen = map(int, done.stdout.split())
+    assert kept > 0 and frozen > kept

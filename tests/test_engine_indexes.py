@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from acuback.clinical import codes, course_plan, screening
 from acuback.clinical.base import DERIVED_LIMIT, derived
-from acuback.clinical.intake import Intake, read_intake
+from acuback.clinical.intake import read_intake
 from acuback.clinical.prepared import prepare
 from acuback.knowledge.loader import Remembered, build_index, knowledge_base
 from acuback.knowledge.schema import Contraindication, Point, PointRole, TriageLevel
@@ -29,17 +29,21 @@ KB = knowledge_base()
 START = date(2026, 1, 5)
 
 
-def linear_flags_present(intake: Intake, findings: Iterable[str], kb: Any) -> set[str]:
+def linear_raised(
+    age: int, asked: Iterable[str], findings: Iterable[str], kb: Any
+) -> tuple[frozenset[str], frozenset[str]]:
     findings = set(findings)
-    present = set(intake.red_flags)
+    present = set(asked)
     for flag in kb.red_flags.values():
-        if flag.age_over is not None and intake.age > flag.age_over:
+        if flag.age_over is not None and age > flag.age_over:
             present.add(flag.code)
-        if flag.age_under is not None and intake.age < flag.age_under:
+        if flag.age_under is not None and age < flag.age_under:
             present.add(flag.code)
         if flag.history is not None and flag.history in findings:
             present.add(flag.code)
-    return present
+    if not present:
+        return frozenset(), frozenset()
+    return frozenset(present), frozenset(findings & kb.index.redirecting_history)
 
 
 def linear_triggered(findings: Iterable[str], kb: Any) -> list[Contraindication]:
@@ -82,7 +86,7 @@ def engine(raw: dict[str, Any]) -> tuple[str, str | None]:
 def test_indexed_engine_screens_and_plans_as_the_linear_walks_did(raw: dict[str, Any]) -> None:
     indexed = engine(raw)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(screening, "_flags_present", linear_flags_present)
+        patch.setattr(screening, "_raised", linear_raised)
         patch.setattr(screening, "triggered", linear_triggered)
         patch.setattr(course_plan, "ranked", linear_ranked)
         patch.setitem(KB.__dict__, "index", _with_linear_regions())
@@ -152,6 +156,10 @@ def test_preparing_makes_the_knowledge_base_parts_once() -> None:
         assert ("ranked", PointRole.LOCAL, (codes.CHRONIC_LOW_BACK_PAIN,), True) in made
         pair = (codes.SCIATICA, codes.CHRONIC_LOW_BACK_PAIN)
         assert ("ranked", PointRole.DISTAL, pair, False) in made
+        two = frozenset(list(KB.index.contraindications_by_finding)[-2:])
+        assert ("excluded", two, (), False) in made
+        three = frozenset(list(KB.index.contraindications_by_finding)[:3])
+        assert ("excluded", three, (), False) not in made
         assert ("local finding", "lymphoedema", "lower-leg", "left") in made
         prepare(KB)  # a second call keeps what the first made
         assert all(index.derived[key] is value for key, value in made.items())

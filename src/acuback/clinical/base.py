@@ -89,7 +89,7 @@ def derived(store: Remembered, key: Hashable, work_out: Callable[[*Ts], T], *arg
     except KeyError:
         pass
     value = work_out(*args)
-    if len(store) >= store.kept + DERIVED_LIMIT:
+    if len(store) >= store.kept + DERIVED_LIMIT and not store.preparing:
         kept = dict(itertools.islice(store.items(), store.kept))
         store.clear()
         store.update(kept)

@@ -163,7 +163,7 @@ def startback_score(answers: Mapping[str, int], kb: KnowledgeBase) -> scoring.St
     so a set seen before is known to be complete; any other raises ScoringError naming
     the item, as `scoring.startback` does.
     """
-    key = ("startback answers", tuple(answers.items()))
+    key = ("startback answers", tuple(answers), tuple(answers.values()))
     return derived(kb.index.derived, key, scoring.startback, answers)
 
 

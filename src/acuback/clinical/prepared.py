@@ -19,6 +19,10 @@ def prepare(kb: KnowledgeBase) -> None:
     if store.kept:
         return
     store.clear()  # so that only the prepared parts are kept for good
-    screening.prepare(kb)
-    course_plan.prepare(kb)
+    store.preparing = True
+    try:
+        screening.prepare(kb)
+        course_plan.prepare(kb)
+    finally:
+        store.preparing = False
     store.kept = len(store)

@@ -143,16 +143,20 @@ def _flag_groups(
     return groups
 
 
-def _flags_present(intake: Intake, findings: Iterable[str], kb: KnowledgeBase) -> set[str]:
-    """Flags asked at intake, plus those the age or the history raises."""
-    age = intake.age
-    present = set(intake.red_flags)
+def _raised(
+    age: int, asked: Iterable[str], findings: Iterable[str], kb: KnowledgeBase
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The red flags present (asked at intake, or raised by the age or the history), and
+    the history that changes what they point to."""
+    present = set(asked)
     present |= derived(kb.index.derived, ("age flags", age), _age_flags, age, kb)
     by_history = kb.index.red_flags_by_history
     for finding in findings:
         if finding in by_history:
             present.update(f.code for f in by_history[finding])
-    return present
+    if not present:
+        return frozenset(), frozenset()
+    return frozenset(present), frozenset(kb.index.redirecting_history.intersection(findings))
 
 
 def _age_flags(age: int, kb: KnowledgeBase) -> frozenset[str]:
@@ -290,6 +294,9 @@ def _exclusions(
 
 
 _CLASSES = tuple(ContraindicationClass)
+# The findings that trigger a contraindication in an intake, each with the places it was
+# found at (none for a finding that has no place).
+Triggers = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 class _Triggered(NamedTuple):
@@ -307,9 +314,7 @@ class _Triggered(NamedTuple):
         return self.excludes.reason
 
 
-def _triggered(
-    ci: Contraindication, triggers: tuple[tuple[str, tuple[str, ...]], ...], kb: KnowledgeBase
-) -> _Triggered:
+def _triggered(ci: Contraindication, triggers: Triggers, kb: KnowledgeBase) -> _Triggered:
     because = ", ".join(
         kb.findings[f].label + (f" ({', '.join(places)})" if places else "")
         for f, places in triggers
@@ -522,6 +527,11 @@ def _merged(owns: Sequence[_Own], kind: int, kb: KnowledgeBase) -> tuple[Exclusi
     return tuple(sorted(made, key=lambda exclusion: order[exclusion.code]))
 
 
+def _startback_result(answers: Mapping[str, int], kb: KnowledgeBase) -> StartBackResult:
+    score = startback_score(answers, kb)
+    return derived(kb.index.derived, ("startback", score), _startback, score, kb)
+
+
 def _startback(score: scoring.StartBack, kb: KnowledgeBase) -> StartBackResult:
     pathway = kb.pathway_for(score.risk)
     return StartBackResult(
@@ -540,8 +550,7 @@ def _startback(score: scoring.StartBack, kb: KnowledgeBase) -> StartBackResult:
 def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
     """Apply every red-flag, contraindication and stratification rule to an intake."""
     findings = intake.findings()
-    present = frozenset(_flags_present(intake, findings, kb))
-    known = frozenset(findings & kb.index.redirecting_history) if present else frozenset()
+    present, known = _raised(intake.age, intake.red_flags, findings, kb)
     # Only what the knowledge base acts on goes into the keys, so two patients with the
     # same relevant answers share what was worked out for the first.
     relevant = frozenset(kb.index.contraindications_by_finding.keys() & findings)
@@ -551,8 +560,9 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
     )
     startback = None
     if intake.startback is not None:
-        score = startback_score(intake.startback, kb)
-        startback = derived(kb.index.derived, ("startback", score), _startback, score, kb)
+        answers = intake.startback
+        key = ("startback result", tuple(answers), tuple(answers.values()))
+        startback = derived(kb.index.derived, key, _startback_result, answers, kb)
     needs_guardian = intake.age < GUARDIAN_CONSENT_UNDER and intake.guardian_consent is None
     return _screening(
         present,
@@ -575,17 +585,7 @@ def _screening(
     kb: KnowledgeBase,
 ) -> Screening:
     store = kb.index.derived
-    excluded = derived(store, ("excluded", *excluded_by), _excluded, *excluded_by, kb)
-    triage, held_back = derived(
-        store,
-        ("triage", present, known, excluded_by, clearance),
-        _triage,
-        present,
-        known,
-        excluded.reasons,
-        clearance,
-        kb,
-    )
+    excluded, triage, held_back = _judged(present, known, excluded_by, clearance, kb)
     blockers = [*held_back, *excluded.whole_treatment]
     if needs_guardian:
         blockers.append(derived(store, ("guardian",), _guardian_needed, kb))
@@ -599,6 +599,29 @@ def _screening(
         startback=startback,
         plan_blockers=tuple(blockers),
     )
+
+
+def _judged(
+    present: frozenset[str],
+    known: frozenset[str],
+    excluded_by: tuple[frozenset[str], tuple[LocalFinding, ...], bool],
+    clearance: date | None,
+    kb: KnowledgeBase,
+) -> tuple[_Excluded, Triage, tuple[Reason, ...]]:
+    """What the findings exclude, and the triage with what it holds back."""
+    store = kb.index.derived
+    excluded = derived(store, ("excluded", *excluded_by), _excluded, *excluded_by, kb)
+    triage, held_back = derived(
+        store,
+        ("triage", present, known, excluded_by, clearance),
+        _triage,
+        present,
+        known,
+        excluded.reasons,
+        clearance,
+        kb,
+    )
+    return excluded, triage, held_back
 
 
 def _triage(
@@ -667,14 +690,18 @@ def _guardian_needed(kb: KnowledgeBase) -> Reason:
 
 # A contraindication triggered by more of its findings at once is made when first met.
 PREPARED_TRIGGERS = 2
+# Most patients bring none, one or two of the findings that contraindicate something;
+# what three or more exclude together is worked out when first met.
+PREPARED_FINDINGS = 2
 
 
 def prepare(kb: KnowledgeBase) -> None:
     """Work out, before any intake, the parts of a screening that follow from the knowledge
     base alone: the red flags each age raises, each red flag's reason on its own, each
     contraindication's reason and exclusions for one or two of its findings, each skin or
-    limb finding's in every region and on every side, and each complete STarT Back answer
-    set's score and result.
+    limb finding's in every region and on every side (with what it triggers there), what
+    each set of up to two findings excludes and the triage it gives at each age, and each
+    complete STarT Back answer set's score and result.
 
     They are made through the same look-ups an intake makes, under the same keys, so a
     prepared store answers exactly as an empty one would.
@@ -696,11 +723,26 @@ def prepare(kb: KnowledgeBase) -> None:
         for region in kb.regions:
             for side in get_args(Side):
                 local = LocalFinding(finding=code, region=region, side=side)
-                key = ("local finding", code, region, side)
-                derived(store, key, _local_reason, local, kb)
+                placed = ("local finding", code, region, side)
+                derived(store, placed, _local_reason, local, kb)
+                # What the finding triggers, said with its one place.
+                there: Triggers = ((code, (where(local, kb),)),)
+                for ci in kb.index.contraindications_by_finding.get(code, ()):
+                    if ci.triggered_by == [code]:
+                        derived(store, ("triggered", ci.code, there), _triggered, ci, there, kb)
     derived(store, ("upper abdomen",), _upper_abdomen_reason, kb)
     derived(store, ("guardian",), _guardian_needed, kb)
+    # Each set of such findings with no local one, judged at each age that raises its own
+    # red flags: one age stands for all that raise the same.
+    ages = {derived(store, ("age flags", age), _age_flags, age, kb): age for age in range(121)}
+    for size in range(PREPARED_FINDINGS + 1):
+        for found in itertools.combinations(kb.index.contraindications_by_finding, size):
+            excluded_by = (frozenset(found), (), False)
+            for age in ages.values():
+                present, known = _raised(age, (), found, kb)
+                _judged(present, known, excluded_by, None, kb)
     # Every complete answer set in the questionnaire's order (as the forms send it).
     for answers in itertools.product((0, 1), repeat=len(scoring.STARTBACK_ITEMS)):
-        score = startback_score(dict(zip(scoring.STARTBACK_ITEMS, answers, strict=True)), kb)
-        derived(store, ("startback", score), _startback, score, kb)
+        given = dict(zip(scoring.STARTBACK_ITEMS, answers, strict=True))
+        scored = ("startback result", tuple(given), tuple(given.values()))
+        derived(store, scored, _startback_result, given, kb)

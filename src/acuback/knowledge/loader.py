@@ -69,10 +69,12 @@ class Remembered(dict[Hashable, Any]):
     """The engine's store of what it worked out from one knowledge base.
 
     Its first `kept` entries were made ahead, when the engine prepared the knowledge base
-    (`acuback.clinical.prepared`), and stay when the store starts afresh.
+    (`acuback.clinical.prepared`), and stay when the store starts afresh; while
+    `preparing`, every entry is kept.
     """
 
     kept = 0
+    preparing = False
 
 
 @dataclass(frozen=True)
