@@ -156,7 +156,7 @@ def _raised(
             present.update(f.code for f in by_history[finding])
     if not present:
         return frozenset(), frozenset()
-    return frozenset(present), frozenset(kb.index.redirecting_history.intersection(findings))
+    return frozenset(present), kb.index.redirecting_history.intersection(findings)
 
 
 def _age_flags(age: int, kb: KnowledgeBase) -> frozenset[str]:
@@ -553,7 +553,7 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
     present, known = _raised(intake.age, intake.red_flags, findings, kb)
     # Only what the knowledge base acts on goes into the keys, so two patients with the
     # same relevant answers share what was worked out for the first.
-    relevant = frozenset(kb.index.contraindications_by_finding.keys() & findings)
+    relevant = kb.index.contraindicating.intersection(findings)
     local = tuple(intake.local_findings)
     upper_abdomen = (
         intake.pregnant and (intake.pregnancy_weeks or 0) > PREGNANCY_UPPER_ABDOMEN_AFTER_WEEKS

@@ -86,6 +86,7 @@ class KnowledgeIndex:
     """
 
     contraindications_by_finding: dict[str, tuple[s.Contraindication, ...]]
+    contraindicating: frozenset[str]  # the findings that trigger any contraindication
     contraindication_order: dict[str, int]
     # Each catalogue's codes by position ("points", "regions", "methods"), so what a
     # result lists keeps the knowledge base's order without walking the catalogue.
@@ -116,13 +117,15 @@ def _grouped(pairs: Iterator[tuple[Any, Any]]) -> dict[Any, tuple[Any, ...]]:
 
 
 def build_index(kb: KnowledgeBase) -> KnowledgeIndex:
+    by_finding = _grouped(
+        (finding, ci)
+        for ci in kb.contraindications.values()
+        for finding in dict.fromkeys(ci.triggered_by)
+    )
     # A later entry never replaces an earlier one: `validate` guarantees one per key.
     return KnowledgeIndex(
-        contraindications_by_finding=_grouped(
-            (finding, ci)
-            for ci in kb.contraindications.values()
-            for finding in dict.fromkeys(ci.triggered_by)
-        ),
+        contraindications_by_finding=by_finding,
+        contraindicating=frozenset(by_finding),
         contraindication_order={code: i for i, code in enumerate(kb.contraindications)},
         order={
             name: {code: i for i, code in enumerate(entries)}
