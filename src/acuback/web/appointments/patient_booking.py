@@ -40,6 +40,7 @@ from acuback.web.appointments.models import (
 )
 from acuback.web.care.models import PlanRecord
 from acuback.web.clinics.models import Clinic, Patient
+from acuback.web.prebuilt import Prepared
 
 BOOKABLE_KINDS = (Kind.FIRST_ASSESSMENT, Kind.TREATMENT, Kind.REVIEW)
 BOOKING_WEEKS = 8
@@ -339,8 +340,13 @@ def ask_for_home_visit(
         )
 
 
-def waiting_requests(clinic: Clinic) -> QuerySet[HomeVisitRequest]:
+def waiting_requests(clinic: Clinic) -> list[HomeVisitRequest]:
     """Requests the clinic has still to book or decline, oldest first."""
+    return _waiting(clinic=clinic.pk)
+
+
+@Prepared
+def _waiting(clinic: int) -> QuerySet[HomeVisitRequest]:
     return (
         HomeVisitRequest.objects.filter(clinic=clinic, status=RequestStatus.WAITING)
         .select_related("patient")

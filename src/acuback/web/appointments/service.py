@@ -514,7 +514,17 @@ def start_session(appointment: Appointment, user: User, role: str) -> Appointmen
 
 def starting_between(first: date, last: date) -> Q:
     """Appointments starting on local days first..last, cancelled ones included."""
-    return Q(starts_at__gte=at(first, time(0)), starts_at__lt=at(last + timedelta(days=1), time(0)))
+    return starting_in(*local_days(first, last))
+
+
+def local_days(first: date, last: date) -> tuple[datetime, datetime]:
+    """The moments local day `first` begins and the day after `last` begins."""
+    return at(first, time(0)), at(last + timedelta(days=1), time(0))
+
+
+def starting_in(begins: datetime, ends: datetime) -> Q:
+    """Appointments starting from `begins` up to, not including, `ends`."""
+    return Q(starts_at__gte=begins, starts_at__lt=ends)
 
 
 def appointments_between(

@@ -45,7 +45,7 @@ from acuback.web.checkins.models import CheckIn, NotSent
 from acuback.web.clinics.models import Clinic, Patient
 from acuback.web.clinics.service import unlisted_patient_fields
 from acuback.web.portal.models import PatientAccount
-from acuback.web.prebuilt import prebuilt
+from acuback.web.prebuilt import Prepared, prebuilt
 
 logger = logging.getLogger(__name__)
 
@@ -366,13 +366,23 @@ def _listed() -> QuerySet[CheckIn]:
     )
 
 
+@Prepared
+def _for_today(clinic: int, who: int | None, since: datetime) -> QuerySet[CheckIn]:
+    found = _listed().filter(_NEEDS_ATTENTION | _not_sent_after(since), clinic=clinic)
+    return found.filter(session__created_by=who) if who is not None else found
+
+
 # Answered check-ins beyond mild (or with a note), until a practitioner has seen them.
 _NEEDS_ATTENTION = Q(alert=True, seen_at__isnull=True, answered_at__isnull=False)
 
 
 def _not_sent_since(now: datetime) -> Q:
     """Unanswered, unsent check-ins of the last 7 days (never one that needs attention)."""
-    return Q(sent_at__isnull=True, answered_at__isnull=True, due_at__gt=now - NOT_SENT_SHOWN)
+    return _not_sent_after(now - NOT_SENT_SHOWN)
+
+
+def _not_sent_after(since: datetime) -> Q:
+    return Q(sent_at__isnull=True, answered_at__isnull=True, due_at__gt=since)
 
 
 def needing_attention(clinic: Clinic, who: User | None = None) -> list[Attention]:
@@ -390,7 +400,8 @@ def for_today(
     clinic: Clinic, who: User | None, now: datetime
 ) -> tuple[list[Attention], list[Unsent]]:
     """`needing_attention` and `not_sent` in one read: one is answered, the other not."""
-    found = list(_scope(_NEEDS_ATTENTION | _not_sent_since(now), clinic, who))
+    since = now - NOT_SENT_SHOWN
+    found = _for_today(clinic=clinic.pk, who=who.pk if who else None, since=since)
     return (
         _attention([c for c in found if c.answered_at is not None]),
         _unsent([c for c in found if c.answered_at is None]),

@@ -22,10 +22,11 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.mail import EmailMessage
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -33,6 +34,7 @@ from acuback.web.care.models import Message
 from acuback.web.clinics.models import Clinic, Patient
 from acuback.web.paging import Page, shown_page
 from acuback.web.portal.models import PatientAccount
+from acuback.web.prebuilt import Prepared
 
 MAX_LENGTH = 4000
 log = logging.getLogger(__name__)
@@ -122,14 +124,19 @@ class Unread:
 
 def unread_in_clinic(clinic: Clinic) -> list[Unread]:
     """Patients with unread messages, the longest waiting first."""
-    rows = (
+    rows = _unread(clinic=clinic.pk)
+    patients = Patient.objects.in_bulk([row["patient_id"] for row in rows])
+    return [Unread(patients[row["patient_id"]], row["count"], row["since"]) for row in rows]
+
+
+@Prepared
+def _unread(clinic: int) -> QuerySet[Any]:
+    return (
         Message.objects.filter(clinic=clinic, from_patient=True, read_at__isnull=True)
         .values("patient_id")
         .annotate(count=Count("id"), since=Min("created"))
         .order_by("since", "patient_id")
     )
-    patients = Patient.objects.in_bulk([row["patient_id"] for row in rows])
-    return [Unread(patients[row["patient_id"]], row["count"], row["since"]) for row in rows]
 
 
 def notify_patient(message: Message, link: str) -> bool:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.contrib.auth.models import User
 from django.db.models import (
@@ -67,7 +67,7 @@ from acuback.web.clinics.models import Clinic, Membership, Patient, Role
 from acuback.web.clinics.service import unlisted_patient_fields
 from acuback.web.paging import Page, shown_page
 from acuback.web.portal import message_service as conversations
-from acuback.web.prebuilt import prebuilt
+from acuback.web.prebuilt import Prepared
 from acuback.web.reminders import service as reminders
 
 RECENT_ADVERSE_DAYS = 7
@@ -216,7 +216,7 @@ def today_for(
         practitioner=who,
         appointments=appointments,
         without_email=listed(without_email, pages.get("no-email", 1)),
-        home_visit_requests=list(patient_booking.waiting_requests(clinic)),
+        home_visit_requests=patient_booking.waiting_requests(clinic),
     )
     if clinical:
         courses = active_courses(clinic, who, now)
@@ -240,32 +240,35 @@ def book_of_the_day(
 ) -> tuple[list[Appointment], list[reminders.Unreminded]]:
     """The day's appointments and those still to come that no reminder will reach, read
     together: each row says which of the two it answers."""
-    on_the_day = book.starting_between(day, day)
-    no_reminder = reminders.gets_no_reminder(now)
-    found = (
-        _booked()
-        .filter(on_the_day | no_reminder, clinic=clinic)
-        .annotate(
-            on_the_day=ExpressionWrapper(on_the_day, output_field=BooleanField()),
-            no_reminder=ExpressionWrapper(no_reminder, output_field=BooleanField()),
-        )
-    )
-    if who is not None:
-        found = found.filter(practitioner=who)
-    rows = list(found)
+    begins, ends = book.local_days(day, day)
+    rows = _book(clinic=clinic.pk, who=_pk(who), begins=begins, ends=ends, now=now)
     return (
         [a for a in rows if a.on_the_day],
         [reminders.Unreminded(a, reminders.NO_EMAIL) for a in rows if a.no_reminder],
     )
 
 
-@prebuilt
-def _booked() -> QuerySet[Appointment]:
-    return (
+def _pk(who: User | None) -> int | None:
+    return who.pk if who is not None else None
+
+
+@Prepared
+def _book(
+    clinic: int, who: int | None, begins: datetime, ends: datetime, now: datetime
+) -> QuerySet[Appointment]:
+    on_the_day = book.starting_in(begins, ends)
+    no_reminder = reminders.gets_no_reminder(now)
+    found = (
         Appointment.objects.select_related("patient", "practitioner", "type")
         .defer(*unlisted_patient_fields(), "practitioner__password")
         .order_by("starts_at", "id")
+        .filter(on_the_day | no_reminder, clinic=clinic)
+        .annotate(
+            on_the_day=ExpressionWrapper(on_the_day, output_field=BooleanField()),
+            no_reminder=ExpressionWrapper(no_reminder, output_field=BooleanField()),
+        )
     )
+    return found.filter(practitioner=who) if who is not None else found
 
 
 def active_courses(clinic: Clinic, who: User | None, now: datetime) -> list[Course]:
@@ -275,13 +278,7 @@ def active_courses(clinic: Clinic, who: User | None, now: datetime) -> list[Cour
     clinic's history of finished courses grows every year, the courses in hand do not.
     Each is a row with what the review and appointment lists show of it, in patient order.
     """
-    plans = _active_plans().filter(clinic=clinic)
-    if who is not None:
-        plans = plans.filter(created_by=who)
-    rows = plans.values_list(  # type: ignore[misc]  # names the prebuilt query annotates
-        "pk", "patient_id", "patient__family_name", "patient__given_name", "reviews",
-        "last_score", "last_booked", "charted", "planned_sessions",
-    )  # fmt: skip
+    rows = _active_plans(clinic=clinic.pk, who=_pk(who))
     courses = [
         Course(pk, patient, family, given, reviews or [], last_score,
                last is not None and last > now, charted, planned)
@@ -290,8 +287,8 @@ def active_courses(clinic: Clinic, who: User | None, now: datetime) -> list[Cour
     return sorted(courses, key=lambda c: (c.family_name, c.given_name, c.pk))
 
 
-@prebuilt
-def _active_plans() -> QuerySet[PlanRecord]:
+@Prepared
+def _active_plans(clinic: int, who: int | None) -> QuerySet[Any]:
     charted = SessionRecord.objects.filter(plan=OuterRef("pk")).order_by().values("plan")
     # The patient's own diary entries never count as a review's score.
     last_score = (
@@ -306,9 +303,11 @@ def _active_plans() -> QuerySet[PlanRecord]:
         .values("starts_at")[:1]
     )
     # In patient order, by the caller: the plans' own order is not asked of the database.
+    plans = PlanRecord.objects.filter(active=True, clinic=clinic)
+    if who is not None:
+        plans = plans.filter(created_by=who)
     return (
-        PlanRecord.objects.filter(active=True)
-        .order_by()
+        plans.order_by()
         .annotate(
             charted=Coalesce(
                 Subquery(charted.annotate(n=Count("id")).values("n"), output_field=IntegerField()),
@@ -317,7 +316,11 @@ def _active_plans() -> QuerySet[PlanRecord]:
             last_score=Subquery(last_score),
             last_booked=Subquery(last_booked),
         )
-    )
+        .values_list(
+            "pk", "patient_id", "patient__family_name", "patient__given_name", "reviews",
+            "last_score", "last_booked", "charted", "planned_sessions",
+        )
+    )  # fmt: skip
 
 
 def reviews_due(courses: list[Course], day: date) -> list[ReviewDue]:
@@ -340,12 +343,7 @@ def reviews_due(courses: list[Course], day: date) -> list[ReviewDue]:
 
 def adverse_events(clinic: Clinic, who: User | None, now: datetime) -> list[AdverseEvent]:
     since = now - timedelta(days=RECENT_ADVERSE_DAYS)
-    found = _adverse_events().filter(
-        Q(severity__in=[Severity.MODERATE, Severity.SERIOUS], follow_up="") | Q(created__gte=since),
-        clinic=clinic,
-    )
-    if who is not None:
-        found = found.filter(Q(created_by=who) | Q(session__plan__created_by=who))
+    found = _adverse_events(clinic=clinic.pk, who=_pk(who), since=since)
     # Newest first from the database; a page shows those still needing follow-up first,
     # the serious before the moderate (a stable sort keeps each group newest first).
     return sorted(found, key=_follow_up_first)
@@ -360,22 +358,28 @@ def _follow_up_first(event: AdverseEvent) -> int:
 _NEEDS_FOLLOW_UP: dict[str, int] = {Severity.SERIOUS: 0, Severity.MODERATE: 1}
 
 
-@prebuilt
-def _adverse_events() -> QuerySet[AdverseEvent]:
-    return (
+@Prepared
+def _adverse_events(clinic: int, who: int | None, since: datetime) -> QuerySet[AdverseEvent]:
+    found = (
         AdverseEvent.objects.select_related("patient")
         .defer(*unlisted_patient_fields())
         # The list shows the session's number and day only: a chart's columns stay unread.
         .annotate(session_number=F("session__number"), session_day=F("session__day"))
         .order_by("-created", "-id")
+        .filter(
+            Q(severity__in=[Severity.MODERATE, Severity.SERIOUS], follow_up="")
+            | Q(created__gte=since),
+            clinic=clinic,
+        )
     )
+    if who is not None:
+        found = found.filter(Q(created_by=who) | Q(session__plan__created_by=who))
+    return found
 
 
 def approvals_awaited(clinic: Clinic, who: User | None) -> list[ApprovalAwaited]:
     """Patients whose newest intake waits for a doctor's approval."""
-    newest = _newest_held_intakes().filter(clinic=clinic)
-    if who is not None:
-        newest = newest.filter(created_by=who)
+    newest = _newest_held_intakes(clinic=clinic.pk, who=_pk(who))
     awaited = []
     for intake in newest:
         screening = care.current_screening(intake)
@@ -389,8 +393,8 @@ def approvals_awaited(clinic: Clinic, who: User | None) -> list[ApprovalAwaited]
     return sorted(awaited, key=lambda a: (a.intake.created, a.intake.pk))
 
 
-@prebuilt
-def _newest_held_intakes() -> QuerySet[IntakeRecord]:
+@Prepared
+def _newest_held_intakes(clinic: int, who: int | None) -> QuerySet[IntakeRecord]:
     newer = IntakeRecord.objects.filter(patient=OuterRef("patient")).filter(
         Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"), id__gt=OuterRef("id"))
     )
@@ -406,9 +410,11 @@ def _newest_held_intakes() -> QuerySet[IntakeRecord]:
     )
     settled = [DecisionKind.CLEARANCE_RECEIVED, DecisionKind.DECLINED]
     # Decisions only lift what the intake's own screening held: only those held are read.
+    held = IntakeRecord.objects.filter(held_for_approval=True, clinic=clinic)
+    if who is not None:
+        held = held.filter(created_by=who)
     return (
-        IntakeRecord.objects.filter(held_for_approval=True)
-        .exclude(Exists(newer))
+        held.exclude(Exists(newer))
         .alias(latest_kind=Coalesce(Subquery(latest), Value("")))
         .exclude(latest_kind__in=settled)
         .select_related("patient")
