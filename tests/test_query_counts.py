@@ -42,7 +42,7 @@ CEILING = {
     "patient page": 19,
     "plan page": 18,
     "session page": 13,
-    "today": 15,
+    "today": 16,  # with no course in hand, its lapsed courses are counted apart
     "appointment day": 13,
     "appointment week": 11,
     "new intake": 10,

@@ -319,3 +319,32 @@ def test_adverse_events_needing_follow_up_come_first(clinics: dict[str, Any]) ->
     adverse = panel(signed_in("alice").get("/today/").content.decode(), "adverse")
     # The mild event is the newer, but the moderate one waits for its follow-up.
     assert adverse.index("Bruise at the needle site") < adverse.index("Tired")
+
+
+def test_a_course_long_past_its_last_planned_session_has_lapsed(
+    clinics: dict[str, Any],
+) -> None:
+    home, alice = clinics["home"], clinics["practitioner"]
+    ada = clinics["patient"]
+    gone = patient(home, "Gus", "Gone")
+    lapsed = a_plan(gone, alice, weeks_ago=40)
+    kept = a_plan(ada, alice, weeks_ago=8)
+    assert lapsed.planned_end is not None and kept.planned_end is not None
+    cutoff = timezone.localdate() - today_service.LAPSED_AFTER
+    assert lapsed.planned_end < cutoff <= kept.planned_end
+
+    html = signed_in("alice").get("/today/").content.decode()
+    no_next, reviews = panel(html, "no-next"), panel(html, "reviews")
+    assert "Ada Fenwick" in no_next and "Ada Fenwick" in reviews
+    # The lapsed course leaves both lists; the count says so, and its patient keeps the plan.
+    assert "Gus Gone" not in no_next and "Gus Gone" not in reviews
+    assert "1 lapsed course, more than 8 weeks past the last planned session, is left out" in (
+        no_next
+    )
+    page = signed_in("alice").get(f"/patients/{gone.pk}/").content.decode()
+    assert f"/plans/{lapsed.pk}/" in page
+
+    # On the 8th week after its last planned session a course is still in hand.
+    PlanRecord.objects.filter(pk=lapsed.pk).update(planned_end=cutoff)
+    html = signed_in("alice").get("/today/").content.decode()
+    assert "Gus Gone" in panel(html, "no-next") and "lapsed course" not in panel(html, "no-next")

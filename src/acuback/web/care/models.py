@@ -7,6 +7,7 @@ the practitioner saw at the time; reading one back gives the typed model again.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -105,8 +106,14 @@ class Decision(ClinicRecord):
 
 SUMMARY_FIELDS = (
     "began", "review_opens", "review_closes", "condition", "startback_risk", "planned_sessions",
-    "reviews",
+    "reviews", "planned_end",
 )  # fmt: skip
+
+
+def planned_end(course_json: dict[str, Any]) -> date | None:
+    """The day of a stored course's last planned session."""
+    days = [session["date"] for session in course_json.get("sessions") or ()]
+    return date.fromisoformat(max(days)) if days else None
 
 
 def review_dates(course_json: dict[str, Any]) -> list[dict[str, str]]:
@@ -135,6 +142,8 @@ class PlanRecord(ClinicRecord):
     # The patient's newest plan, with a planned session still to chart: set by
     # acuback.web.care.courses whenever a plan or a session is written.
     active = models.BooleanField(default=False, editable=False)
+    # The day of the last planned session: Today leaves out a course long past it.
+    planned_end = models.DateField(null=True, editable=False)
 
     class Meta:
         ordering = ["-created"]
@@ -145,9 +154,9 @@ class PlanRecord(ClinicRecord):
             models.Index(fields=["clinic", "start"], name="plan_clinic_start"),
             models.Index(fields=["clinic", "created_by"], name="plan_clinic_author"),
             models.Index(
-                fields=["clinic", "created_by"],
+                fields=["clinic", "created_by", "planned_end"],
                 condition=models.Q(active=True),
-                name="plan_active",
+                name="plan_in_hand",
             ),
         ]
 
@@ -163,8 +172,8 @@ class PlanRecord(ClinicRecord):
 
     def summarise(self) -> None:
         """The columns the outcomes report and the Today page read: first day, review
-        window, main condition, STarT Back risk and sessions planned (bulk_create callers
-        call this first)."""
+        window, main condition, STarT Back risk, sessions planned, reviews and the last
+        session's day (bulk_create callers call this first)."""
         intake_day = timezone.localdate(self.intake.created) if self.intake.created else self.start
         self.began = min(intake_day, self.start)
         self.review_opens, self.review_closes = review_window(self.start, knowledge_base())
@@ -174,6 +183,7 @@ class PlanRecord(ClinicRecord):
         self.startback_risk = startback.get("risk", "")
         self.planned_sessions = len(self.course_json.get("sessions") or ())
         self.reviews = review_dates(self.course_json)
+        self.planned_end = planned_end(self.course_json)
 
     @cached_property
     def course(self) -> CoursePlan:

@@ -14,7 +14,9 @@ The rules, in the words the page uses:
 - Approval is awaited while the patient's newest intake is held for a doctor's approval
   and the doctor has not advised against acupuncture.
 - A course is active while it is the patient's newest plan and not every planned session
-  has been charted; it needs a next appointment when no booked one lies ahead.
+  has been charted; it needs a next appointment when no booked one lies ahead. A course
+  whose last planned session is more than 8 weeks past has lapsed (the patient stopped
+  coming): it leaves these lists, which say how many lapsed, and stays on the patient's page.
 - Messages from patients wait until a practitioner or admin opens the patient's page; they
   are the whole clinic's, as a patient writes to the clinic, so "my work" shows them too.
   The patient's own diary entries never count as a review's score.
@@ -71,6 +73,10 @@ from acuback.web.prebuilt import Prepared
 from acuback.web.reminders import service as reminders
 
 RECENT_ADVERSE_DAYS = 7
+# Past a course's last planned session by this much, with sessions still to chart, the
+# patient has stopped coming: a review or a next appointment is no longer today's work.
+LAPSED_AFTER_WEEKS = 8
+LAPSED_AFTER = timedelta(weeks=LAPSED_AFTER_WEEKS)
 # Rows a Today list shows at a time: a clinic group's whole-clinic lists run to hundreds.
 LIST_SIZE = 20
 # The lists that page: each name is the query parameter of its page and the id of the
@@ -176,6 +182,8 @@ class Today:
     home_visit_requests: list[HomeVisitRequest] = field(default_factory=list)
     # The clinical lists, a page of each.
     reviews_due: Listed[ReviewDue] = field(default_factory=lambda: listed([]))
+    lapsed: int = 0  # active courses left out of the lists: past their end by LAPSED_AFTER
+    lapsed_after_weeks: int = LAPSED_AFTER_WEEKS
     adverse_events: Listed[AdverseEvent] = field(default_factory=lambda: listed([]))
     approvals: Listed[ApprovalAwaited] = field(default_factory=lambda: listed([]))
     no_next: Listed[NoNextAppointment] = field(default_factory=lambda: listed([]))
@@ -219,7 +227,7 @@ def today_for(
         home_visit_requests=patient_booking.waiting_requests(clinic),
     )
     if clinical:
-        courses = active_courses(clinic, who, now)
+        courses, page.lapsed = active_courses(clinic, who, now)
         page.reviews_due = listed(reviews_due(courses, day), pages.get("reviews", 1))
         page.no_next = listed(without_next_appointment(courses), pages.get("no-next", 1))
         page.adverse_events = listed(adverse_events(clinic, who, now), pages.get("adverse", 1))
@@ -271,24 +279,50 @@ def _book(
     return found.filter(practitioner=who) if who is not None else found
 
 
-def active_courses(clinic: Clinic, who: User | None, now: datetime) -> list[Course]:
-    """Each patient's newest plan, while some planned session is still to be charted.
+def active_courses(clinic: Clinic, who: User | None, now: datetime) -> tuple[list[Course], int]:
+    """Each patient's newest plan, while some planned session is still to be charted and
+    the course has not lapsed; and how many lapsed.
 
-    Read by the plans' `active` column (acuback.web.care.courses), without the courses: a
-    clinic's history of finished courses grows every year, the courses in hand do not.
-    Each is a row with what the review and appointment lists show of it, in patient order.
+    Read by the plans' `active` column (acuback.web.care.courses) and their last planned
+    day, without the courses: a clinic's finished and lapsed courses grow every year, the
+    courses in hand do not. Each is a row with what the review and appointment lists show
+    of it, in patient order.
     """
-    rows = _active_plans(clinic=clinic.pk, who=_pk(who))
+    since = timezone.localdate(now) - LAPSED_AFTER
+    rows = _active_plans(clinic=clinic.pk, who=_pk(who), since=since)
     courses = [
         Course(pk, patient, family, given, reviews or [], last_score,
                last is not None and last > now, charted, planned)
-        for pk, patient, family, given, reviews, last_score, last, charted, planned in rows
+        for pk, patient, family, given, reviews, last_score, last, charted, planned, _ in rows
     ]  # fmt: skip
-    return sorted(courses, key=lambda c: (c.family_name, c.given_name, c.pk))
+    # Each row carries the count of lapsed courses; with no course in hand, it is read apart.
+    lapsed = rows[0][-1] if rows else _lapsed(clinic=clinic.pk, who=_pk(who), since=since)
+    courses.sort(key=lambda c: (c.family_name, c.given_name, c.pk))
+    return courses, int(lapsed or 0)
+
+
+def _lapsed_plans(clinic: int, who: int | None, since: date) -> QuerySet[PlanRecord]:
+    plans = PlanRecord.objects.filter(active=True, clinic=clinic, planned_end__lt=since)
+    return plans.filter(created_by=who) if who is not None else plans
+
+
+def _counted(plans: QuerySet[PlanRecord]) -> QuerySet[Any]:
+    # Grouped by the one clinic: a count that is a queryset, so it can be prepared.
+    return plans.order_by().values("clinic").annotate(n=Count("id")).values("n")
 
 
 @Prepared
-def _active_plans(clinic: int, who: int | None) -> QuerySet[Any]:
+def _lapsed_count(clinic: int, who: int | None, since: date) -> QuerySet[Any]:
+    return _counted(_lapsed_plans(clinic, who, since)).values_list("n")
+
+
+def _lapsed(clinic: int, who: int | None, since: date) -> int:
+    found = _lapsed_count(clinic=clinic, who=who, since=since)
+    return int(found[0][0]) if found else 0
+
+
+@Prepared
+def _active_plans(clinic: int, who: int | None, since: date) -> QuerySet[Any]:
     charted = SessionRecord.objects.filter(plan=OuterRef("pk")).order_by().values("plan")
     # The patient's own diary entries never count as a review's score.
     last_score = (
@@ -303,7 +337,7 @@ def _active_plans(clinic: int, who: int | None) -> QuerySet[Any]:
         .values("starts_at")[:1]
     )
     # In patient order, by the caller: the plans' own order is not asked of the database.
-    plans = PlanRecord.objects.filter(active=True, clinic=clinic)
+    plans = PlanRecord.objects.filter(active=True, clinic=clinic, planned_end__gte=since)
     if who is not None:
         plans = plans.filter(created_by=who)
     return (
@@ -315,10 +349,12 @@ def _active_plans(clinic: int, who: int | None) -> QuerySet[Any]:
             ),
             last_score=Subquery(last_score),
             last_booked=Subquery(last_booked),
+            # Not correlated: the database counts once, not per row.
+            lapsed=Subquery(_counted(_lapsed_plans(clinic, who, since))),
         )
         .values_list(
             "pk", "patient_id", "patient__family_name", "patient__given_name", "reviews",
-            "last_score", "last_booked", "charted", "planned_sessions",
+            "last_score", "last_booked", "charted", "planned_sessions", "lapsed",
         )
     )  # fmt: skip
 
