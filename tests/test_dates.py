@@ -46,3 +46,20 @@ def test_late_evening_utc_is_the_next_day_in_auckland() -> None:
 def test_nothing_to_date_reads_as_nothing() -> None:
     assert render("[{{ value|spoken }}]", None) == "[]"
     assert render("[{{ value|spoken }}]", "") == "[]"
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1)),
+    zone=st.sampled_from(["UTC", "Pacific/Auckland", "America/Los_Angeles", "Europe/London"]),
+)
+def test_a_time_of_day_reads_as_djangos_time_filter_wrote_it(moment: datetime, zone: str) -> None:
+    aware = moment.replace(tzinfo=ZoneInfo("UTC"))
+    with override_settings(TIME_ZONE=zone):
+        assert render("{{ value|clock }}", aware) == render('{{ value|time:"H:i" }}', aware)
+    assert render("{{ value|clock }}", moment.time()) == moment.strftime("%H:%M")
+
+
+def test_nothing_to_clock_reads_as_nothing() -> None:
+    assert render("[{{ value|clock }}]", None) == "[]"
+    assert render("[{{ value|clock }}]", "") == "[]"

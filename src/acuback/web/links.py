@@ -27,6 +27,7 @@ register = template.Library()
 
 # Far above any record number a test or a clinic makes, so a path never holds one by chance.
 _MARK = 7_340_000_001
+_WHERE = "acuback.links.where"  # the rendering's own store: where its links point
 
 
 @register.tag
@@ -46,9 +47,7 @@ class LinkNode(defaulttags.URLNode):
             and ":" not in view_name
             and all(type(arg) is int and arg >= 0 for arg in args)
         ):
-            # The URL conf in the key: a test or a bench may swap the project's for another.
-            urlconf = get_urlconf() or settings.ROOT_URLCONF
-            pieces = _pieces(view_name, len(args), urlconf, get_script_prefix())
+            pieces = _pieces(view_name, len(args), *_where(context))
         if pieces is None:
             return str(super().render(context))
         link = pieces[0] + "".join(
@@ -58,6 +57,16 @@ class LinkNode(defaulttags.URLNode):
             context[self.asvar] = link
             return ""
         return str(conditional_escape(link)) if context.autoescape else link
+
+
+def _where(context: template.Context) -> tuple[Any, str]:
+    """The URL conf and script prefix links are made under, asked once per page: the same
+    for every link of one rendering (a test or a bench may swap the project's URL conf)."""
+    found: tuple[Any, str] | None = context.render_context.get(_WHERE)
+    if found is None:
+        found = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+        context.render_context[_WHERE] = found
+    return found
 
 
 @functools.lru_cache(maxsize=512)

@@ -117,7 +117,7 @@ TEMPLATES = [
             ],
             # `{% url %}` working out a record's link once per kind of link, and `|spoken`
             # dates (acuback.web.links, acuback.web.dates).
-            "builtins": ["acuback.web.links", "acuback.web.dates"],
+            "builtins": ["acuback.web.links", "acuback.web.dates", "acuback.web.texts"],
         },
     },
 ]
