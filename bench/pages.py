@@ -1,7 +1,8 @@
 """Each main page's median time against a bare view, and the outcomes report's, at scale.
 
 Run by `make bench` (scripts/bench.sh) once on SQLite and once on PostgreSQL. It grows the
-demo clinic to --patients with `acuback demo --patients N`, then, in this process, asks
+demo clinic to --patients with `acuback demo --patients N`, starts as a server worker
+does (acuback.web.wsgi.start_worker), then, in this process, asks
 each page of Django's test client as the practitioner of the newest course, one of the
 cohort's practitioners with about a seventh of its courses (the demo practitioner's own
 Today is nearly empty, so it would flatter that page), in rounds, with a bare view
@@ -133,6 +134,9 @@ def main() -> None:
         f" {SessionRecord.objects.filter(clinic=clinic).count()} sessions",
         file=sys.stderr,
     )
+    from acuback.web.wsgi import start_worker
+
+    start_worker()  # as each server worker starts, once the cohort is in place
     medians = measure_pages(clinic, args.rounds)
     report = measure_report(clinic, max(3, args.rounds // 3))
     base = medians["bare view"]

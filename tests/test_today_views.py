@@ -348,3 +348,20 @@ def test_a_course_long_past_its_last_planned_session_has_lapsed(
     PlanRecord.objects.filter(pk=lapsed.pk).update(planned_end=cutoff)
     html = signed_in("alice").get("/today/").content.decode()
     assert "Gus Gone" in panel(html, "no-next") and "lapsed course" not in panel(html, "no-next")
+
+
+def test_the_panels_write_values_as_djangos_templates_do(clinics: dict[str, Any]) -> None:
+    # Today's panels go through Jinja2 (acuback.web.jinja): every value escaped as Django
+    # escapes it, dates and numbers written as on every other page.
+    items = busy_day(clinics)
+    ada = clinics["patient"]
+    ada.family_name = "O'Brien <Fenwick> & Co"
+    ada.save()
+    html = signed_in("alice").get("/today/").content.decode()
+    assert "Ada O&#x27;Brien &lt;Fenwick&gt; &amp; Co" in html
+    assert "<Fenwick>" not in html and "O&#39;Brien" not in html
+    day = timezone.localdate()
+    assert f'<small class="muted">{day:%A} {day.day} {day:%b %Y}</small>' in html
+    moment = timezone.localtime(items["ada_today"].starts_at)
+    assert f'<span class="when">{moment:%H:%M}–' in html
+    assert f'data-appointment="{items["ada_today"].pk}"' in html

@@ -120,6 +120,12 @@ TEMPLATES = [
             "builtins": ["acuback.web.links", "acuback.web.dates", "acuback.web.texts"],
         },
     },
+    # Today's panels (acuback.web.jinja says why): templates under each app's jinja2/.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "acuback.web.jinja.environment"},
+    },
 ]
 # Form widgets render through Jinja2's copies of Django's own widget templates: the same
 # HTML, and a chart with twenty fields renders about a quarter faster than through the
