@@ -71,9 +71,12 @@ def test_a_long_list_pages_at_desktop_and_phone_width(
     monkeypatch.setattr(service, "LIST_SIZE", 1)
     busy_day(clinics)
     a_plan(patient(clinics["home"], "Pat", "Abel"), clinics["practitioner"])
+    # And a course the patient stopped coming to, long past its last planned session.
+    a_plan(patient(clinics["home"], "Gus", "Gone"), clinics["practitioner"], weeks_ago=40)
     sign_in(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/today/")
     assert "1–1 of 2" in page.inner_text("#no-next")
+    assert "1 lapsed course" in page.inner_text("#no-next")
     page.locator("#no-next").get_by_role("link", name="Next →").click()
     page.wait_for_url("**/today/?no-next=2#no-next")
     assert "2–2 of 2" in page.inner_text("#no-next")
