@@ -57,11 +57,17 @@ class Prepared(Generic[M]):
     # Every prepared queryset, so that one test can hold each to Django's own SQL.
     every: list[Prepared[Any]] = []
 
-    def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
+    def __init__(self, build: Callable[..., QuerySet[M]], shaped: tuple[str, ...] = ()) -> None:
         self.build = build
+        self.shaped = shaped  # values that are part of the shape whatever their type
         self._compiled: dict[Hashable, _Compiled] = {}
         functools.update_wrapper(self, build)
         Prepared.every.append(self)
+
+    @staticmethod
+    def shaped_by(*names: str) -> Callable[[Callable[..., QuerySet[Any]]], Prepared[Any]]:
+        """`@Prepared`, with these values (a slice's bounds, say) part of the shape."""
+        return lambda build: Prepared(build, shaped=names)
 
     def __call__(self, **values: Any) -> list[Any]:
         """The rows, read now: model instances, or tuples for a `values_list` queryset."""
@@ -87,7 +93,10 @@ class Prepared(Generic[M]):
         return tuple(params)
 
     def compiled(self, values: Mapping[str, Any]) -> _Compiled:
-        kinds = {name: _kind(value) for name, value in values.items()}
+        kinds = {
+            name: ("shape", value) if name in self.shaped else _kind(value)
+            for name, value in values.items()
+        }
         key = (_context(), tuple(sorted(kinds.items())))
         found = self._compiled.get(key)
         if found is None:

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from acuback.clinical.base import spoken
@@ -35,6 +37,7 @@ from acuback.web.care.service import CourseScores
 from acuback.web.care.svg import ChartSeries, MarkedPoint, body_map, outcome_chart
 from acuback.web.clinics.models import Patient
 from acuback.web.paging import Page, shown_page
+from acuback.web.prebuilt import Prepared
 
 SIDE_LABELS = {
     "bilateral": "both sides",
@@ -186,38 +189,86 @@ def timeline(patient: Patient, page: int = 1, size: int = TIMELINE_PAGE) -> Time
     the mix, so the reads stay bounded by the page asked for, not by the patient's history.
     A page past the end shows the last one.
     """
-    # A session's pain before needling is shown on its session, not a second time.
-    # An entry reads only the columns it shows: the stored screenings, courses and charts,
-    # the largest values of all, stay unread.
-    intakes = IntakeRecord.objects.filter(patient=patient).order_by("-created", "-id")
-    intakes = intakes.only("created", "triage_level")
-    plans = PlanRecord.objects.filter(patient=patient).order_by("-created", "-id")
-    plans = plans.only("created", "start", "planned_sessions")
-    sessions = SessionRecord.objects.filter(patient=patient).order_by("-day", "-created")
-    sessions = sessions.only("created", "day", "number", "closed", "nrs_before")
-    scores = ScoreRecord.objects.filter(patient=patient, session__isnull=True)
-    scores = scores.order_by("-day", "-created").only(
-        "created", "day", "instrument", "value", "source"
-    )
-    messages = Message.objects.filter(patient=patient).order_by("-created", "-id")
-    messages = messages.only("created", "from_patient", "body")
-    kinds = [intakes, plans, sessions, scores, messages]
-    first, *others = (records.order_by().values("pk") for records in kinds)
-    total = first.union(*others, all=True).count()  # one query, however many kinds
+    total = sum(_recorded(patient=patient.pk)[0])
     page = shown_page(page, total, size)
     wanted = page * size
     entries = [
-        *(_intake_entry(r) for r in intakes[:wanted]),
-        *(_plan_entry(r) for r in plans[:wanted]),
-        *(_session_entry(r) for r in sessions[:wanted]),
-        *(_score_entry(r) for r in scores[:wanted]),
-        *(_message_entry(r) for r in messages[:wanted]),
+        *(_intake_entry(r) for r in _newest_intakes(patient=patient.pk, wanted=wanted)),
+        *(_plan_entry(r) for r in _newest_plans(patient=patient.pk, wanted=wanted)),
+        *(_session_entry(r) for r in _newest_sessions(patient=patient.pk, wanted=wanted)),
+        *(_score_entry(r) for r in _newest_scores(patient=patient.pk, wanted=wanted)),
+        *(_message_entry(r) for r in _newest_messages(patient=patient.pk, wanted=wanted)),
     ]
     # Newest first by clinical date; on one day, the order things were recorded in.
     entries.sort(key=lambda e: (e.day, e.recorded), reverse=True)
     return TimelinePage(
         number=page, total=total, size=size, entries=entries[wanted - size : wanted]
     )
+
+
+# Each kind of record, newest first: an entry reads only the columns it shows, so the
+# stored screenings, courses and charts, the largest values of all, stay unread. A
+# session's pain before needling is shown on its session, not as a score of its own.
+def _kinds() -> dict[str, QuerySet[Any]]:
+    return {
+        "intakes": IntakeRecord.objects.order_by("-created", "-id").only("created", "triage_level"),
+        "plans": PlanRecord.objects.order_by("-created", "-id").only(
+            "created", "start", "planned_sessions"
+        ),
+        "sessions": SessionRecord.objects.order_by("-day", "-created").only(
+            "created", "day", "number", "closed", "nrs_before"
+        ),
+        "scores": ScoreRecord.objects.filter(session__isnull=True)
+        .order_by("-day", "-created")
+        .only("created", "day", "instrument", "value", "source"),
+        "messages": Message.objects.order_by("-created", "-id").only(
+            "created", "from_patient", "body"
+        ),
+    }
+
+
+@Prepared
+def _recorded(patient: int) -> QuerySet[Any]:
+    """How many of each kind the patient has, in one row."""
+    counts = {
+        kind: Coalesce(
+            Subquery(
+                records.filter(patient=OuterRef("pk"))
+                .order_by()
+                .values("patient")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
+        )
+        for kind, records in _kinds().items()
+    }
+    return Patient.objects.filter(pk=patient).annotate(**counts).values_list(*counts)
+
+
+@Prepared.shaped_by("wanted")
+def _newest_intakes(patient: int, wanted: int) -> QuerySet[IntakeRecord]:
+    return _kinds()["intakes"].filter(patient=patient)[:wanted]
+
+
+@Prepared.shaped_by("wanted")
+def _newest_plans(patient: int, wanted: int) -> QuerySet[PlanRecord]:
+    return _kinds()["plans"].filter(patient=patient)[:wanted]
+
+
+@Prepared.shaped_by("wanted")
+def _newest_sessions(patient: int, wanted: int) -> QuerySet[SessionRecord]:
+    return _kinds()["sessions"].filter(patient=patient)[:wanted]
+
+
+@Prepared.shaped_by("wanted")
+def _newest_scores(patient: int, wanted: int) -> QuerySet[ScoreRecord]:
+    return _kinds()["scores"].filter(patient=patient)[:wanted]
+
+
+@Prepared.shaped_by("wanted")
+def _newest_messages(patient: int, wanted: int) -> QuerySet[Message]:
+    return _kinds()["messages"].filter(patient=patient)[:wanted]
 
 
 def _intake_entry(intake: IntakeRecord) -> TimelineEntry:
