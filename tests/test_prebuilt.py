@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, get_args, get_type_hints
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import pytest
 from django.db.models import QuerySet
@@ -55,6 +55,8 @@ def _value_for(hint: Any) -> st.SearchStrategy[Any]:
         return st.dates(date(2000, 1, 1), date(2090, 1, 1))
     if hint is str:  # part of the shape: a few, each compiled apart
         return st.sampled_from(["Fenwick", "O'Brien"])
+    if get_origin(hint) is Literal:
+        return st.sampled_from(get_args(hint))
     options = [arg for arg in get_args(hint) if arg is not type(None)]
     if type(None) in get_args(hint) and len(options) == 1:
         return st.none() | _value_for(options[0])
@@ -63,7 +65,7 @@ def _value_for(hint: Any) -> st.SearchStrategy[Any]:
 
 def test_the_app_prepares_querysets() -> None:
     names = {prepared.build.__qualname__ for prepared in Prepared.every}
-    assert {"_book", "_active_plans", "_for_today", "_unread", "_waiting"} <= names
+    assert {"_book", "_active_plans", "_for_today", "_unread", "_waiting", "_newest"} <= names
 
 
 @pytest.mark.django_db

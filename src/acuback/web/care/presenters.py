@@ -7,11 +7,11 @@ templates do, from each entry's kind and id).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -193,11 +193,9 @@ def timeline(patient: Patient, page: int = 1, size: int = TIMELINE_PAGE) -> Time
     page = shown_page(page, total, size)
     wanted = page * size
     entries = [
-        *(_intake_entry(r) for r in _newest_intakes(patient=patient.pk, wanted=wanted)),
-        *(_plan_entry(r) for r in _newest_plans(patient=patient.pk, wanted=wanted)),
-        *(_session_entry(r) for r in _newest_sessions(patient=patient.pk, wanted=wanted)),
-        *(_score_entry(r) for r in _newest_scores(patient=patient.pk, wanted=wanted)),
-        *(_message_entry(r) for r in _newest_messages(patient=patient.pk, wanted=wanted)),
+        entry(record)
+        for kind, entry in _ENTRIES.items()
+        for record in _newest(patient=patient.pk, kind=kind, wanted=wanted)
     ]
     # Newest first by clinical date; on one day, the order things were recorded in.
     entries.sort(key=lambda e: (e.day, e.recorded), reverse=True)
@@ -246,29 +244,12 @@ def _recorded(patient: int) -> QuerySet[Any]:
     return Patient.objects.filter(pk=patient).annotate(**counts).values_list(*counts)
 
 
-@Prepared.shaped_by("wanted")
-def _newest_intakes(patient: int, wanted: int) -> QuerySet[IntakeRecord]:
-    return _kinds()["intakes"].filter(patient=patient)[:wanted]
+TimelineKind = Literal["intakes", "plans", "sessions", "scores", "messages"]
 
 
 @Prepared.shaped_by("wanted")
-def _newest_plans(patient: int, wanted: int) -> QuerySet[PlanRecord]:
-    return _kinds()["plans"].filter(patient=patient)[:wanted]
-
-
-@Prepared.shaped_by("wanted")
-def _newest_sessions(patient: int, wanted: int) -> QuerySet[SessionRecord]:
-    return _kinds()["sessions"].filter(patient=patient)[:wanted]
-
-
-@Prepared.shaped_by("wanted")
-def _newest_scores(patient: int, wanted: int) -> QuerySet[ScoreRecord]:
-    return _kinds()["scores"].filter(patient=patient)[:wanted]
-
-
-@Prepared.shaped_by("wanted")
-def _newest_messages(patient: int, wanted: int) -> QuerySet[Message]:
-    return _kinds()["messages"].filter(patient=patient)[:wanted]
+def _newest(patient: int, kind: TimelineKind, wanted: int) -> QuerySet[Any]:
+    return _kinds()[kind].filter(patient=patient)[:wanted]
 
 
 def _intake_entry(intake: IntakeRecord) -> TimelineEntry:
@@ -325,6 +306,15 @@ def _message_entry(message: Message) -> TimelineEntry:
         f"Message {who}",
         message.body[:160],
     )
+
+
+_ENTRIES: dict[TimelineKind, Callable[[Any], TimelineEntry]] = {
+    "intakes": _intake_entry,
+    "plans": _plan_entry,
+    "sessions": _session_entry,
+    "scores": _score_entry,
+    "messages": _message_entry,
+}
 
 
 def export_patient(patient: Patient) -> dict[str, Any]:
