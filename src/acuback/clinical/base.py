@@ -8,7 +8,6 @@ back, so views and templates never pick dicts apart.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Hashable
 from datetime import date
 from typing import Annotated, Any, TypeVar, TypeVarTuple
@@ -90,9 +89,7 @@ def derived(store: Remembered, key: Hashable, work_out: Callable[[*Ts], T], *arg
         pass
     value = work_out(*args)
     if len(store) >= store.kept + DERIVED_LIMIT and not store.preparing:
-        kept = dict(itertools.islice(store.items(), store.kept))
-        store.clear()
-        store.update(kept)
+        store.start_afresh()
     store[key] = value
     return value
 

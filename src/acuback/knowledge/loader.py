@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -75,6 +76,12 @@ class Remembered(dict[Hashable, Any]):
 
     kept = 0
     preparing = False
+
+    def start_afresh(self) -> None:
+        """Forget what was worked out for intakes; keep what was prepared."""
+        kept = dict(itertools.islice(self.items(), self.kept))
+        self.clear()
+        self.update(kept)
 
 
 @dataclass(frozen=True)
