@@ -163,8 +163,13 @@ def startback_score(answers: Mapping[str, int], kb: KnowledgeBase) -> scoring.St
     so a set seen before is known to be complete; any other raises ScoringError naming
     the item, as `scoring.startback` does.
     """
-    key = ("startback answers", tuple(answers), tuple(answers.values()))
+    key = ("startback answers", *answers_key(answers))
     return derived(kb.index.derived, key, scoring.startback, answers)
+
+
+def answers_key(answers: Mapping[str, int]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """A questionnaire's answers as a key: the items in the order given, and the answers."""
+    return tuple(answers), tuple(answers.values())
 
 
 def _check_scores(intake: Intake, kb: KnowledgeBase) -> None:

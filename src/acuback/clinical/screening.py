@@ -15,7 +15,7 @@ from typing import Literal, NamedTuple, get_args
 
 from acuback.clinical import codes, scoring
 from acuback.clinical.base import Result, derived, spoken
-from acuback.clinical.intake import Intake, LocalFinding, Side, startback_score
+from acuback.clinical.intake import Intake, LocalFinding, Side, answers_key, startback_score
 from acuback.knowledge.loader import KnowledgeBase
 from acuback.knowledge.schema import (
     LOCAL_FINDING_KINDS,
@@ -527,6 +527,11 @@ def _merged(owns: Sequence[_Own], kind: int, kb: KnowledgeBase) -> tuple[Exclusi
     return tuple(sorted(made, key=lambda exclusion: order[exclusion.code]))
 
 
+def _startback_of(answers: Mapping[str, int], kb: KnowledgeBase) -> StartBackResult:
+    key = ("startback result", *answers_key(answers))
+    return derived(kb.index.derived, key, _startback_result, answers, kb)
+
+
 def _startback_result(answers: Mapping[str, int], kb: KnowledgeBase) -> StartBackResult:
     score = startback_score(answers, kb)
     return derived(kb.index.derived, ("startback", score), _startback, score, kb)
@@ -560,9 +565,7 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
     )
     startback = None
     if intake.startback is not None:
-        answers = intake.startback
-        key = ("startback result", tuple(answers), tuple(answers.values()))
-        startback = derived(kb.index.derived, key, _startback_result, answers, kb)
+        startback = _startback_of(intake.startback, kb)
     needs_guardian = intake.age < GUARDIAN_CONSENT_UNDER and intake.guardian_consent is None
     return _screening(
         present,
@@ -707,8 +710,8 @@ def prepare(kb: KnowledgeBase) -> None:
     prepared store answers exactly as an empty one would.
     """
     store = kb.index.derived
-    for age in range(0, 121):
-        derived(store, ("age flags", age), _age_flags, age, kb)
+    # One age stands for all that raise the same red flags on their own.
+    ages = {derived(store, ("age flags", age), _age_flags, age, kb): age for age in range(121)}
     for flag in kb.red_flags:
         _red_flag_reasons(frozenset([flag]), frozenset(), kb)
     for ci in kb.contraindications.values():
@@ -733,8 +736,7 @@ def prepare(kb: KnowledgeBase) -> None:
     derived(store, ("upper abdomen",), _upper_abdomen_reason, kb)
     derived(store, ("guardian",), _guardian_needed, kb)
     # Each set of such findings with no local one, judged at each age that raises its own
-    # red flags: one age stands for all that raise the same.
-    ages = {derived(store, ("age flags", age), _age_flags, age, kb): age for age in range(121)}
+    # red flags.
     for size in range(PREPARED_FINDINGS + 1):
         for found in itertools.combinations(kb.index.contraindications_by_finding, size):
             excluded_by = (frozenset(found), (), False)
@@ -743,6 +745,4 @@ def prepare(kb: KnowledgeBase) -> None:
                 _judged(present, known, excluded_by, None, kb)
     # Every complete answer set in the questionnaire's order (as the forms send it).
     for answers in itertools.product((0, 1), repeat=len(scoring.STARTBACK_ITEMS)):
-        given = dict(zip(scoring.STARTBACK_ITEMS, answers, strict=True))
-        scored = ("startback result", tuple(given), tuple(given.values()))
-        derived(store, scored, _startback_result, given, kb)
+        _startback_of(dict(zip(scoring.STARTBACK_ITEMS, answers, strict=True)), kb)

@@ -11,13 +11,11 @@ so a panel reads the same either way (tests/test_today_views.py holds a page to 
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from typing import Any
 
 import jinja2
-from django.conf import settings
 from django.template import defaultfilters
-from django.utils import timezone
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 
 from acuback.web import dates, texts
 from acuback.web.links import link
@@ -30,21 +28,15 @@ def environment(**options: Any) -> jinja2.Environment:
     env = jinja2.Environment(**options)  # noqa: S701 (escaped in finalize, as Django does)
     env.globals["url"] = link
     env.filters.update(
-        spoken=lambda value: dates.spoken(_local(value)),
-        clock=lambda value: dates.clock(_local(value)),
+        # As Django's engine does for these filters (expects_localtime), before calling them.
+        spoken=lambda value: dates.spoken(template_localtime(value)),
+        clock=lambda value: dates.clock(template_localtime(value)),
         clipped=texts.clipped,
         date=defaultfilters.date,
         capfirst=defaultfilters.capfirst,
         pluralize=defaultfilters.pluralize,
     )
     return env
-
-
-def _local(value: Any) -> Any:
-    """A moment in the clinic's time zone, as Django's engine hands it to a date filter."""
-    if isinstance(value, datetime) and settings.USE_TZ and timezone.is_aware(value):
-        return timezone.localtime(value)
-    return value
 
 
 def _escaped(value: Any) -> str:

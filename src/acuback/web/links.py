@@ -14,7 +14,7 @@ template without a `{% load %}`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import template
@@ -51,9 +51,7 @@ class LinkNode(defaulttags.URLNode):
             pieces = _pieces(view_name, len(args), *_where(context))
         if pieces is None:
             return str(super().render(context))
-        link = pieces[0] + "".join(
-            str(arg) + piece for arg, piece in zip(args, pieces[1:], strict=True)
-        )
+        link = _joined(pieces, args)
         if self.asvar:
             context[self.asvar] = link
             return ""
@@ -67,27 +65,34 @@ def link(view_name: str, *args: int) -> str:
 
 def linker() -> Callable[..., str]:
     """`link`, with the URL conf and script prefix read once: for one page's many links."""
-    where = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    where = _current_where()
 
     def link_here(view_name: str, *args: int) -> str:
         pieces = _pieces(view_name, len(args), *where)
-        if pieces is None:
-            return reverse(view_name, args=args)
-        return pieces[0] + "".join(
-            str(a) + piece for a, piece in zip(args, pieces[1:], strict=True)
-        )
+        return reverse(view_name, args=args) if pieces is None else _joined(pieces, args)
 
     return link_here
 
 
+def _joined(pieces: tuple[str, ...], args: Sequence[int]) -> str:
+    """A path cut by `_pieces`, with the record numbers put back where the markers were."""
+    return pieces[0] + "".join(
+        str(arg) + piece for arg, piece in zip(args, pieces[1:], strict=True)
+    )
+
+
 def _where(context: template.Context) -> tuple[Any, str]:
     """The URL conf and script prefix links are made under, asked once per page: the same
-    for every link of one rendering (a test or a bench may swap the project's URL conf)."""
+    for every link of one rendering."""
     found: tuple[Any, str] | None = context.render_context.get(_WHERE)
     if found is None:
-        found = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
-        context.render_context[_WHERE] = found
+        found = context.render_context[_WHERE] = _current_where()
     return found
+
+
+def _current_where() -> tuple[Any, str]:
+    # The URL conf in the key: a test or a bench may swap the project's for another.
+    return get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
 
 
 @functools.lru_cache(maxsize=512)

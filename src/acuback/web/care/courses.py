@@ -27,9 +27,7 @@ def mark_active(plans: QuerySet[Any]) -> int:
     """
     model = plans.model
     sessions = model._meta.get_field("sessions").related_model
-    newer = model.objects.filter(patient=OuterRef("patient")).filter(
-        Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"), id__gt=OuterRef("id"))
-    )
+    newer = newer_of_the_patient(model)
     charted = (
         sessions.objects.filter(plan=OuterRef("pk"))
         .order_by()
@@ -44,3 +42,12 @@ def mark_active(plans: QuerySet[Any]) -> int:
         .filter(charted__lt=F("planned_sessions"))
     )
     return int(plans.update(active=Exists(active)))
+
+
+def newer_of_the_patient(model: type[Any]) -> QuerySet[Any]:
+    """The patient's records of this kind made after the outer one (by time, then by id for
+    two made in the same instant): none for the patient's newest."""
+    records: QuerySet[Any] = model.objects.filter(patient=OuterRef("patient"))
+    return records.filter(
+        Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"), id__gt=OuterRef("id"))
+    )

@@ -52,6 +52,7 @@ from acuback.web.appointments import patient_booking
 from acuback.web.appointments import service as book
 from acuback.web.appointments.models import Appointment, HomeVisitRequest, Status
 from acuback.web.care import service as care
+from acuback.web.care.courses import newer_of_the_patient
 from acuback.web.care.models import (
     APPROVAL_LEVEL,
     AdverseEvent,
@@ -431,9 +432,7 @@ def approvals_awaited(clinic: Clinic, who: User | None) -> list[ApprovalAwaited]
 
 @Prepared
 def _newest_held_intakes(clinic: int, who: int | None) -> QuerySet[IntakeRecord]:
-    newer = IntakeRecord.objects.filter(patient=OuterRef("patient")).filter(
-        Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"), id__gt=OuterRef("id"))
-    )
+    newer = newer_of_the_patient(IntakeRecord)
     # The newest decision that is not a guardian's consent. A doctor's approval lifts every
     # hold at the approval level (the knowledge base allows no other: see loader
     # `_consistency`) and advice against acupuncture ends the wait, so intakes decided so
