@@ -340,7 +340,7 @@ class Unsent:
     reason: str
 
 
-def _scope(wanted: Q, clinic: Clinic, who: User | None) -> QuerySet[CheckIn]:
+def _scope(wanted: Q, clinic: Clinic | int, who: User | int | None) -> QuerySet[CheckIn]:
     """The clinic's check-ins (or those of sessions `who` charted), each with its session's
     number and day and whether the patient has a portal account: the lists show no more of
     a chart than that."""
@@ -368,8 +368,7 @@ def _listed() -> QuerySet[CheckIn]:
 
 @Prepared
 def _for_today(clinic: int, who: int | None, since: datetime) -> QuerySet[CheckIn]:
-    found = _listed().filter(_NEEDS_ATTENTION | _not_sent_after(since), clinic=clinic)
-    return found.filter(session__created_by=who) if who is not None else found
+    return _scope(_NEEDS_ATTENTION | _not_sent_after(since), clinic, who)
 
 
 # Answered check-ins beyond mild (or with a note), until a practitioner has seen them.
