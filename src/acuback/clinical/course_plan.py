@@ -186,11 +186,13 @@ def _planned_point(
 
 
 def _choose_points(
-    asked: _Asked, kb: KnowledgeBase
+    wanted: tuple[str, ...],
+    leg_pain: bool,
+    excluded_points: tuple[Exclusion, ...],
+    kb: KnowledgeBase,
 ) -> tuple[list[PlannedPoint], list[StruckPoint]]:
-    exclusions = {e.code: e for e in asked.excluded_points}
+    exclusions = {e.code: e for e in excluded_points}
     store = kb.index.derived
-    wanted, leg_pain = asked.conditions, asked.leg_pain
     chosen: list[PlannedPoint] = []
     struck: list[StruckPoint] = []
     taken: set[str] = set()
@@ -243,38 +245,46 @@ def _choose_points(
     return chosen, struck
 
 
-def _choose_methods(asked: _Asked, points: list[PlannedPoint], kb: KnowledgeBase) -> list[Reason]:
-    conditions = asked.conditions
+# Why a plan offers each method it may offer (when it does: _choose_methods).
+METHOD_REASONS = {
+    codes.MANUAL_ACUPUNCTURE: "The core method for every plan.",
+    codes.ELECTROACUPUNCTURE: "Offered for persistent pain, where stronger stimulation is sought.",
+    codes.AURICULAR_ACUPUNCTURE: (
+        "Ear points were chosen; ear needles or seeds can prolong the effect between visits."
+    ),
+    codes.MOXIBUSTION: "Warmth for persistent, stiff or neuralgic pain.",
+    codes.TUI_NA: "Massage after needling supports the session's effect.",
+    codes.COMBINED_PHYSIOTHERAPY: (
+        "Posture, deconditioning or a medium/high STarT Back risk call for exercise."
+    ),
+}
+PLANNED_METHODS = frozenset(METHOD_REASONS)
+
+
+def _choose_methods(
+    conditions: tuple[str, ...],
+    physiotherapy_risk: bool,
+    auricular: bool,
+    excluded: frozenset[str],
+    kb: KnowledgeBase,
+) -> tuple[Reason, ...]:
+    """The methods offered: `auricular` when ear points were chosen, `physiotherapy_risk`
+    for a medium or high STarT Back risk; none that a contraindication excludes."""
     acute_only = all(kb.conditions[c].acute for c in conditions)
-    physio = asked.physiotherapy_risk or any(
-        kb.conditions[c].combined_physiotherapy for c in conditions
+    offered = {
+        codes.MANUAL_ACUPUNCTURE: True,
+        codes.ELECTROACUPUNCTURE: not acute_only,
+        codes.AURICULAR_ACUPUNCTURE: auricular,
+        codes.MOXIBUSTION: not acute_only,
+        codes.TUI_NA: True,
+        codes.COMBINED_PHYSIOTHERAPY: physiotherapy_risk
+        or any(kb.conditions[c].combined_physiotherapy for c in conditions),
+    }
+    return tuple(
+        _kb_reason(kb, kb.methods[code], METHOD_REASONS[code])
+        for code, wanted in offered.items()
+        if wanted and code not in excluded
     )
-    wanted: list[tuple[str, bool, str]] = [
-        (codes.MANUAL_ACUPUNCTURE, True, "The core method for every plan."),
-        (
-            codes.ELECTROACUPUNCTURE,
-            not acute_only,
-            "Offered for persistent pain, where stronger stimulation is sought.",
-        ),
-        (
-            codes.AURICULAR_ACUPUNCTURE,
-            any(p.role == PointRole.AURICULAR for p in points),
-            "Ear points were chosen; ear needles or seeds can prolong the effect between visits.",
-        ),
-        (codes.MOXIBUSTION, not acute_only, "Warmth for persistent, stiff or neuralgic pain."),
-        (codes.TUI_NA, True, "Massage after needling supports the session's effect."),
-        (
-            codes.COMBINED_PHYSIOTHERAPY,
-            physio,
-            "Posture, deconditioning or a medium/high STarT Back risk call for exercise.",
-        ),
-    ]
-    excluded = asked.excluded_methods
-    return [
-        _kb_reason(kb, kb.methods[code], why)
-        for code, wanted_here, why in wanted
-        if wanted_here and code not in excluded
-    ]
 
 
 def block_for(conditions: list[str], kb: KnowledgeBase) -> BlockRule:
@@ -378,14 +388,13 @@ def draft(intake: Intake, screening: Screening, kb: KnowledgeBase, start: dt.dat
         excluded_points=screening.excluded_points,
         excluded_methods=screening.excluded_method_codes,
         physiotherapy_risk=risk in {"medium", "high"},
-        start=start,
     )
-    return derived(kb.index.derived, ("plan", asked), _drafted, asked, kb)
+    return derived(kb.index.derived, ("plan", asked, start), _drafted, asked, start, kb)
 
 
 class _Asked(NamedTuple):
-    """Everything of an intake and its screening that a plan follows from: two patients
-    who agree on these get the same plan."""
+    """Everything of an intake and its screening that a course follows from, but its start:
+    two patients who agree on these get the same course."""
 
     conditions: tuple[str, ...]
     inferred: bool  # no condition was named, so it came from how long the pain has lasted
@@ -393,32 +402,97 @@ class _Asked(NamedTuple):
     excluded_points: tuple[Exclusion, ...]
     excluded_methods: frozenset[str]
     physiotherapy_risk: bool  # a medium or high STarT Back risk
-    start: dt.date
 
 
-def _drafted(asked: _Asked, kb: KnowledgeBase) -> CoursePlan:
-    points, struck = _choose_points(asked, kb)
-    methods = _choose_methods(asked, points, kb)
-    block = block_for(list(asked.conditions), kb)
+class _Course(NamedTuple):
+    """A course's points and block before its methods are chosen and it is put on the
+    calendar."""
+
+    conditions: tuple[Reason, ...]
+    points: tuple[PlannedPoint, ...]
+    struck: tuple[StruckPoint, ...]
+    block: BlockRule
+    days: _Block
+
+
+def _drafted(asked: _Asked, start: dt.date, kb: KnowledgeBase) -> CoursePlan:
     store = kb.index.derived
-    days = derived(store, ("block", block.code), _block, block, kb)
+    course = _course_for(asked, kb)
+    methods = _methods_for(asked, course, kb)
     sessions, reviews = derived(
-        store, ("dated block", block.code, asked.start), _dated, days, asked.start
+        store, ("dated block", course.block.code, start), _dated, course.days, start
     )
-    inferred = " (inferred from how long the pain has lasted)" if asked.inferred else ""
     return CoursePlan(
-        start=asked.start,
-        conditions=tuple(
-            _kb_reason(kb, kb.conditions[c], kb.conditions[c].label + inferred)
-            for c in asked.conditions
-        ),
-        points=tuple(points),
-        excluded_points=tuple(struck),
-        methods=tuple(methods),
-        schedule=_kb_reason(kb, block),
+        start=start,
+        conditions=course.conditions,
+        points=course.points,
+        excluded_points=course.struck,
+        methods=methods,
+        schedule=_kb_reason(kb, course.block),
         sessions=sessions,
         reviews=reviews,
-        caps=days.caps,
+        caps=course.days.caps,
+    )
+
+
+def _course_for(asked: _Asked, kb: KnowledgeBase) -> _Course:
+    """The course's points and block for these answers, shared with every patient whose
+    exclusions leave out the same of the points it could choose: most leave out none."""
+    store = kb.index.derived
+    wanted = (asked.conditions, asked.leg_pain)
+    reach = derived(store, ("within reach", *wanted), _within_reach, *wanted, kb)
+    excluded = tuple(e for e in asked.excluded_points if e.code in reach)
+    key = ("course", *wanted, asked.inferred, excluded)
+    return derived(store, key, _course, *wanted, asked.inferred, excluded, kb)
+
+
+def _methods_for(asked: _Asked, course: _Course, kb: KnowledgeBase) -> tuple[Reason, ...]:
+    """The course's methods, shared with every patient for whom a contraindication
+    excludes the same of those a plan may offer."""
+    auricular = any(point.role == PointRole.AURICULAR for point in course.points)
+    chosen = (asked.conditions, asked.physiotherapy_risk, auricular)
+    excluded = asked.excluded_methods & PLANNED_METHODS
+    key = ("methods", *chosen, excluded)
+    return derived(kb.index.derived, key, _choose_methods, *chosen, excluded, kb)
+
+
+def _within_reach(conditions: tuple[str, ...], leg_pain: bool, kb: KnowledgeBase) -> frozenset[str]:
+    """Every point any role could choose for these conditions: exclusions of others change
+    nothing in the course."""
+    store = kb.index.derived
+    return frozenset(
+        point.code
+        for role in ROLE_LIMITS
+        for point, _ in derived(
+            store,
+            ("ranked", role, conditions, leg_pain),
+            _ranked_once,
+            role,
+            conditions,
+            leg_pain,
+            kb,
+        )
+    )
+
+
+def _course(
+    conditions: tuple[str, ...],
+    leg_pain: bool,
+    inferred: bool,
+    excluded_points: tuple[Exclusion, ...],
+    kb: KnowledgeBase,
+) -> _Course:
+    points, struck = _choose_points(conditions, leg_pain, excluded_points, kb)
+    block = block_for(list(conditions), kb)
+    why = " (inferred from how long the pain has lasted)" if inferred else ""
+    return _Course(
+        conditions=tuple(
+            _kb_reason(kb, kb.conditions[c], kb.conditions[c].label + why) for c in conditions
+        ),
+        points=tuple(points),
+        struck=tuple(struck),
+        block=block,
+        days=derived(kb.index.derived, ("block", block.code), _block, block, kb),
     )
 
 
@@ -444,13 +518,16 @@ PREPARED_CONDITIONS = 2
 def prepare(kb: KnowledgeBase) -> None:
     """Rank, before any intake, the points of each role for each condition on its own and
     each pair in either order, with and without leg pain, and make each ranked point's
-    entry on every side it can keep. Made through the same look-ups a plan makes, so a
-    prepared store answers as an empty one would."""
+    entry on every side it can keep; then the course for each, with and without a medium
+    or high STarT Back risk, for a patient whose exclusions leave out none of its points
+    and methods. Made through the same look-ups a plan makes, so a prepared store answers
+    as an empty one would."""
     store = kb.index.derived
+    inferable = {(codes.ACUTE_LOW_BACK_PAIN,), (codes.CHRONIC_LOW_BACK_PAIN,)}
     for size in range(1, PREPARED_CONDITIONS + 1):
         for wanted in itertools.permutations(kb.conditions, size):
-            for role in ROLE_LIMITS:
-                for leg_pain in (False, True):
+            for leg_pain in (False, True):
+                for role in ROLE_LIMITS:
                     ranking = ("ranked", role, wanted, leg_pain)
                     ranked_here = derived(store, ranking, _ranked_once, role, wanted, leg_pain, kb)
                     for point, matched in ranked_here:
@@ -460,3 +537,9 @@ def prepare(kb: KnowledgeBase) -> None:
                         for side in sides:
                             key = ("planned point", point.code, role, side, matched)
                             derived(store, key, _planned_point, point, role, side, matched, kb)
+                for inferred in (False, True) if wanted in inferable else (False,):
+                    for physiotherapy_risk in (False, True):
+                        asked = _Asked(
+                            wanted, inferred, leg_pain, (), frozenset(), physiotherapy_risk
+                        )
+                        _methods_for(asked, _course_for(asked, kb), kb)
