@@ -159,7 +159,15 @@ def test_preparing_makes_the_knowledge_base_parts_once() -> None:
         two = frozenset(list(KB.index.contraindications_by_finding)[-2:])
         assert ("excluded", two, (), False) in made
         three = frozenset(list(KB.index.contraindications_by_finding)[:3])
-        assert ("excluded", three, (), False) not in made
+        assert ("excluded", three, (), False) in made
+        four = frozenset(list(KB.index.contraindications_by_finding)[:4])
+        assert ("excluded", four, (), False) not in made
+        # A set of two is judged ahead at each age, a set of three only when first met.
+        assert any(key[:1] == ("triage",) and key[3][0] == two for key in made)
+        assert not any(key[:1] == ("triage",) and key[3][0] == three for key in made)
+        one = (codes.CHRONIC_LOW_BACK_PAIN,)
+        assert ("course", one, True, True, ()) in made  # inferred from the pain's duration
+        assert ("course", pair, False, False, ()) in made
         assert ("local finding", "lymphoedema", "lower-leg", "left") in made
         prepare(KB)  # a second call keeps what the first made
         assert all(index.derived[key] is value for key, value in made.items())

@@ -693,9 +693,13 @@ def _guardian_needed(kb: KnowledgeBase) -> Reason:
 
 # A contraindication triggered by more of its findings at once is made when first met.
 PREPARED_TRIGGERS = 2
-# Most patients bring none, one or two of the findings that contraindicate something;
-# what three or more exclude together is worked out when first met.
+# Most patients bring none, one or two of the findings that contraindicate something:
+# what they exclude, and the triage at each age, is made ahead. What three exclude is made
+# ahead too (7,175 sets in all, about 0.15 s and 6.5 MB more a process), as an older
+# patient often brings a medicine, a device and a condition; their triage, and all that
+# four or more exclude, is worked out when first met.
 PREPARED_FINDINGS = 2
+PREPARED_EXCLUSIONS = 3
 
 
 def prepare(kb: KnowledgeBase) -> None:
@@ -703,8 +707,8 @@ def prepare(kb: KnowledgeBase) -> None:
     base alone: the red flags each age raises, each red flag's reason on its own, each
     contraindication's reason and exclusions for one or two of its findings, each skin or
     limb finding's in every region and on every side (with what it triggers there), what
-    each set of up to two findings excludes and the triage it gives at each age, and each
-    complete STarT Back answer set's score and result.
+    each set of up to two findings excludes and the triage it gives at each age, what each
+    set of three excludes, and each complete STarT Back answer set's score and result.
 
     They are made through the same look-ups an intake makes, under the same keys, so a
     prepared store answers exactly as an empty one would.
@@ -743,6 +747,10 @@ def prepare(kb: KnowledgeBase) -> None:
             for age in ages.values():
                 present, known = _raised(age, (), found, kb)
                 _judged(present, known, excluded_by, None, kb)
+    for size in range(PREPARED_FINDINGS + 1, PREPARED_EXCLUSIONS + 1):
+        for found in itertools.combinations(kb.index.contraindications_by_finding, size):
+            excluded_by = (frozenset(found), (), False)
+            derived(store, ("excluded", *excluded_by), _excluded, *excluded_by, kb)
     # Every complete answer set in the questionnaire's order (as the forms send it).
     for answers in itertools.product((0, 1), repeat=len(scoring.STARTBACK_ITEMS)):
         _startback_of(dict(zip(scoring.STARTBACK_ITEMS, answers, strict=True)), kb)
