@@ -13,7 +13,7 @@ application = get_wsgi_application()
 def start_worker() -> None:
     """What a server worker does once Django is loaded, before its first request.
 
-    It loads the knowledge base and makes the engine's indexes (about 0.5 s), not on the
+    It loads the knowledge base and makes the engine's indexes (about 0.6 s), not on the
     first patient's intake. Then what is loaded by now (Django, the knowledge base, the
     indexes) lives as long as the worker and can never be garbage: frozen, it is left out
     of every later collection, which would otherwise walk its objects each time (gc.freeze
