@@ -416,6 +416,7 @@ class _Course(NamedTuple):
 
 
 def _drafted(asked: _Asked, start: dt.date, kb: KnowledgeBase) -> CoursePlan:
+    """The course for these answers, with its methods, put on the calendar from `start`."""
     store = kb.index.derived
     course = _course_for(asked, kb)
     methods = _methods_for(asked, course, kb)

@@ -695,9 +695,9 @@ def _guardian_needed(kb: KnowledgeBase) -> Reason:
 PREPARED_TRIGGERS = 2
 # Most patients bring none, one or two of the findings that contraindicate something:
 # what they exclude, and the triage at each age, is made ahead. What three exclude is made
-# ahead too (7,175 sets in all, about 0.15 s and 6.5 MB more a process), as an older
-# patient often brings a medicine, a device and a condition; their triage, and all that
-# four or more exclude, is worked out when first met.
+# ahead too (7,175 sets in all, about 0.15 s and 6.5 MB more a process), as a patient may
+# well bring a medicine, a device and a past condition at once; the triage of three, and
+# what four or more exclude, is worked out when first met.
 PREPARED_FINDINGS = 2
 PREPARED_EXCLUSIONS = 3
 
