@@ -578,10 +578,15 @@ def screen(intake: Intake, kb: KnowledgeBase) -> Screening:
     )
 
 
+# What an intake's exclusions follow from: the contraindicating findings, the local ones,
+# and whether the upper abdomen is kept free in pregnancy.
+ExcludedBy = tuple[frozenset[str], tuple[LocalFinding, ...], bool]
+
+
 def _screening(
     present: frozenset[str],
     known: frozenset[str],
-    excluded_by: tuple[frozenset[str], tuple[LocalFinding, ...], bool],
+    excluded_by: ExcludedBy,
     clearance: date | None,
     startback: StartBackResult | None,
     needs_guardian: bool,
@@ -607,13 +612,13 @@ def _screening(
 def _judged(
     present: frozenset[str],
     known: frozenset[str],
-    excluded_by: tuple[frozenset[str], tuple[LocalFinding, ...], bool],
+    excluded_by: ExcludedBy,
     clearance: date | None,
     kb: KnowledgeBase,
 ) -> tuple[_Excluded, Triage, tuple[Reason, ...]]:
     """What the findings exclude, and the triage with what it holds back."""
     store = kb.index.derived
-    excluded = derived(store, ("excluded", *excluded_by), _excluded, *excluded_by, kb)
+    excluded = _excluded_for(excluded_by, kb)
     triage, held_back = derived(
         store,
         ("triage", present, known, excluded_by, clearance),
@@ -625,6 +630,11 @@ def _judged(
         kb,
     )
     return excluded, triage, held_back
+
+
+def _excluded_for(excluded_by: ExcludedBy, kb: KnowledgeBase) -> _Excluded:
+    """What these findings exclude, under the one key both an intake and `prepare` use."""
+    return derived(kb.index.derived, ("excluded", *excluded_by), _excluded, *excluded_by, kb)
 
 
 def _triage(
@@ -749,8 +759,7 @@ def prepare(kb: KnowledgeBase) -> None:
                 _judged(present, known, excluded_by, None, kb)
     for size in range(PREPARED_FINDINGS + 1, PREPARED_EXCLUSIONS + 1):
         for found in itertools.combinations(kb.index.contraindications_by_finding, size):
-            excluded_by = (frozenset(found), (), False)
-            derived(store, ("excluded", *excluded_by), _excluded, *excluded_by, kb)
+            _excluded_for((frozenset(found), (), False), kb)
     # Every complete answer set in the questionnaire's order (as the forms send it).
     for answers in itertools.product((0, 1), repeat=len(scoring.STARTBACK_ITEMS)):
         _startback_of(dict(zip(scoring.STARTBACK_ITEMS, answers, strict=True)), kb)
